@@ -1,0 +1,31 @@
+namespace CommerceServices.Platform.Accounts;
+
+/// <summary>One key or entitlement event (R22): who did what, when, to which key.</summary>
+public sealed class AuditEvent
+{
+    public required string Id { get; init; }
+
+    public required string AccountId { get; init; }
+
+    /// <summary>One of <see cref="AuditActions"/>.</summary>
+    public required string Action { get; init; }
+
+    public required string Actor { get; init; }
+
+    public DateTimeOffset At { get; init; }
+
+    public string? ApiKey { get; init; }
+
+    public string? Detail { get; init; }
+}
+
+public static class AuditActions
+{
+    public const string AccountCreated = "account.created";
+    public const string EntitlementGranted = "entitlement.granted";
+    public const string EntitlementRevoked = "entitlement.revoked";
+    public const string KeyCreated = "key.created";
+    public const string KeyUploaded = "key.uploaded";
+    public const string KeyRolled = "key.rolled";
+    public const string KeyRevoked = "key.revoked";
+}

@@ -1,0 +1,67 @@
+using CommerceServices.Protocol;
+
+namespace CommerceServices.Platform.Accounts;
+
+/// <summary>
+/// The platform's record of an API key pair: the public API key and the RSA public key. The private key is never
+/// stored (R7). Records are kept after revocation, for the audit and for a clear <c>revoked_api_key</c> answer.
+/// </summary>
+public sealed class KeyPair
+{
+    public required string Id { get; init; }
+
+    public required string AccountId { get; init; }
+
+    public GatewayEnvironment Environment { get; init; }
+
+    /// <summary>The public API key (R20 format); unique.</summary>
+    public required string ApiKey { get; init; }
+
+    /// <summary>SubjectPublicKeyInfo PEM.</summary>
+    public required string PublicKeyPem { get; init; }
+
+    public KeyOrigin Origin { get; init; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>Set by a roll: the key keeps working until then and retires by itself (R17).</summary>
+    public DateTimeOffset? ExpiresAt { get; set; }
+
+    /// <summary>Set when the key is deleted or replaced by a new pair (R5).</summary>
+    public DateTimeOffset? RevokedAt { get; set; }
+
+    /// <summary>Updated in batches by the gateway (R22).</summary>
+    public DateTimeOffset? LastUsedAt { get; set; }
+
+    /// <summary>
+    /// <c>{account}:{environment}</c> while the pair is the active one, null otherwise. A unique index on it makes
+    /// "one active pair per environment" (R5) hold under any concurrency, on SQLite and PostgreSQL alike.
+    /// </summary>
+    public string? ActiveSlot { get; set; }
+
+    public static string SlotOf(string accountId, GatewayEnvironment environment) => $"{accountId}:{environment.ToName()}";
+
+    public KeyStatus StatusAt(DateTimeOffset now) =>
+        RevokedAt is not null || ExpiresAt <= now ? KeyStatus.Revoked
+        : ExpiresAt is not null ? KeyStatus.Expiring
+        : KeyStatus.Active;
+
+    /// <summary>Whether the gateway should accept this key at <paramref name="now"/>.</summary>
+    public bool IsUsableAt(DateTimeOffset now) => StatusAt(now) != KeyStatus.Revoked;
+}
+
+public enum KeyStatus
+{
+    Active,
+    Expiring,
+    Revoked,
+}
+
+public enum KeyOrigin
+{
+    /// <summary>Made by the platform; the private key was handed out once.</summary>
+    Platform,
+
+    /// <summary>Made by the instance; only the public key was uploaded (R19).</summary>
+    Uploaded,
+}

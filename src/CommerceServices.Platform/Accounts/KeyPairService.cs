@@ -1,0 +1,199 @@
+using CommerceServices.Platform.Data;
+using CommerceServices.Platform.Hosting;
+using CommerceServices.Protocol;
+using CommerceServices.Protocol.Keys;
+
+namespace CommerceServices.Platform.Accounts;
+
+/// <summary>
+/// API key pairs per account and environment (R4–R7, R9, R17, R19). The private key of a pair made here exists only
+/// in the answer to the call that made it.
+/// </summary>
+public sealed class KeyPairService(PlatformDbContext db, AuditLog audit, KeyChangeFeed changes, TimeProvider time)
+{
+    /// <summary>The longest overlap a roll may keep the old pair for (R5 allows an explicit, bounded one).</summary>
+    public static readonly TimeSpan MaximumGracePeriod = TimeSpan.FromDays(7);
+
+    private const int MaximumAttempts = 8;
+
+    /// <summary>Makes a new active pair; the pair active until now is retired at once (R5).</summary>
+    public Task<Outcome<IssuedKeyPair>> CreateAsync(string accountId, string? environment, string? publicKeyPem, string actor,
+        CancellationToken cancellationToken) =>
+        IssueAsync(accountId, environment, publicKeyPem, gracePeriod: null, actor, cancellationToken);
+
+    /// <summary>Makes a new active pair; the old one keeps working for <paramref name="gracePeriod"/>, then retires by itself (R17).</summary>
+    public Task<Outcome<IssuedKeyPair>> RollAsync(string accountId, string? environment, TimeSpan gracePeriod, string? publicKeyPem,
+        string actor, CancellationToken cancellationToken)
+    {
+        if (gracePeriod < TimeSpan.FromSeconds(1) || gracePeriod > MaximumGracePeriod)
+        {
+            return Task.FromResult<Outcome<IssuedKeyPair>>(new PlatformError(ProblemCodes.InvalidGracePeriod,
+                $"The grace period must be between 1 second and {MaximumGracePeriod.TotalDays:0} days."));
+        }
+
+        return IssueAsync(accountId, environment, publicKeyPem, gracePeriod, actor, cancellationToken);
+    }
+
+    public async Task<Outcome<IReadOnlyList<KeyPair>>> ListAsync(string accountId, CancellationToken cancellationToken)
+    {
+        if (!await db.Accounts.AnyAsync(a => a.Id == accountId, cancellationToken))
+        {
+            return AccountService.NotFound(accountId);
+        }
+
+        var keys = await db.KeyPairs.AsNoTracking().Where(k => k.AccountId == accountId)
+            .OrderByDescending(k => k.CreatedAt).ThenBy(k => k.Id).ToListAsync(cancellationToken);
+        return keys;
+    }
+
+    /// <summary>Revokes a pair at once (delete in the portal). Revoking a revoked pair is harmless.</summary>
+    public async Task<Outcome<KeyPair>> RevokeAsync(string accountId, string? apiKey, string actor, CancellationToken cancellationToken)
+    {
+        if (!await db.Accounts.AnyAsync(a => a.Id == accountId, cancellationToken))
+        {
+            return AccountService.NotFound(accountId);
+        }
+
+        // A key of another account answers exactly as one that does not exist.
+        var key = await db.KeyPairs.FirstOrDefaultAsync(k => k.ApiKey == apiKey && k.AccountId == accountId, cancellationToken);
+        if (key is null)
+        {
+            return new PlatformError(ProblemCodes.KeyNotFound, $"Account '{accountId}' has no API key '{apiKey}'.");
+        }
+
+        if (key.RevokedAt is null)
+        {
+            var now = time.GetUtcNow();
+            key.RevokedAt = now;
+            key.ActiveSlot = null;
+            audit.Record(accountId, AuditActions.KeyRevoked, actor, key.ApiKey, "deleted");
+            await db.SaveChangesAsync(cancellationToken);
+            changes.Publish(key.ApiKey);
+        }
+
+        return key;
+    }
+
+    private async Task<Outcome<IssuedKeyPair>> IssueAsync(string accountId, string? environmentName, string? publicKeyPem,
+        TimeSpan? gracePeriod, string actor, CancellationToken cancellationToken)
+    {
+        if (!GatewayEnvironments.TryParse(environmentName, out var environment))
+        {
+            return new PlatformError(ProblemCodes.InvalidEnvironment,
+                $"'{environmentName}' is not an environment; use 'sandbox' or 'production'.");
+        }
+
+        if (!await db.Accounts.AnyAsync(a => a.Id == accountId, cancellationToken))
+        {
+            return AccountService.NotFound(accountId);
+        }
+
+        var material = KeyMaterial.From(publicKeyPem);
+        if (material.Error is not null)
+        {
+            return new PlatformError(ProblemCodes.MalformedPublicKey, material.Error);
+        }
+
+        var slot = KeyPair.SlotOf(accountId, environment);
+        for (var attempt = 1; ; attempt++)
+        {
+            var now = time.GetUtcNow();
+            var issued = new KeyPair
+            {
+                Id = Ids.New("key"),
+                AccountId = accountId,
+                Environment = environment,
+                ApiKey = ApiKeyFormat.Generate(environment),
+                PublicKeyPem = material.PublicKeyPem!,
+                Origin = material.PrivateKeyPem is null ? KeyOrigin.Uploaded : KeyOrigin.Platform,
+                CreatedAt = now,
+                ActiveSlot = slot,
+            };
+
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            try
+            {
+                var previous = await db.KeyPairs.FirstOrDefaultAsync(k => k.ActiveSlot == slot, cancellationToken);
+                if (previous is not null)
+                {
+                    previous.ActiveSlot = null;
+                    if (gracePeriod is { } grace)
+                    {
+                        previous.ExpiresAt = now + grace;
+                        audit.Record(accountId, AuditActions.KeyRolled, actor, previous.ApiKey,
+                            $"replaced by {issued.ApiKey}; works until {previous.ExpiresAt:O}");
+                    }
+                    else
+                    {
+                        previous.RevokedAt = now;
+                        audit.Record(accountId, AuditActions.KeyRevoked, actor, previous.ApiKey, $"replaced by {issued.ApiKey}");
+                    }
+
+                    // Free the slot before taking it, so the unique index sees one active pair at every step.
+                    await db.SaveChangesAsync(cancellationToken);
+                }
+
+                db.KeyPairs.Add(issued);
+                audit.Record(accountId, issued.Origin == KeyOrigin.Uploaded ? AuditActions.KeyUploaded : AuditActions.KeyCreated,
+                    actor, issued.ApiKey, environment.ToName());
+                await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+
+                if (previous is not null)
+                {
+                    changes.Publish(previous.ApiKey);
+                }
+
+                return new IssuedKeyPair(issued, material.PrivateKeyPem, previous);
+            }
+            catch (DbUpdateException e) when (e.IsUniqueViolation() && attempt < MaximumAttempts)
+            {
+                // Another create for the same account and environment committed first: retire its pair instead.
+                await transaction.RollbackAsync(cancellationToken);
+                db.ChangeTracker.Clear();
+            }
+        }
+    }
+
+    /// <summary>The public key to register and, when the platform made the pair, the private key to hand out once.</summary>
+    private readonly record struct KeyMaterial(string? PublicKeyPem, string? PrivateKeyPem, string? Error)
+    {
+        public static KeyMaterial From(string? uploadedPublicKeyPem)
+        {
+            if (uploadedPublicKeyPem is null)
+            {
+                using var rsa = RsaPem.CreateKey();
+                return new KeyMaterial(RsaPem.ExportPublicKey(rsa), RsaPem.ExportPrivateKeyPkcs8(rsa), null);
+            }
+
+            var read = RsaPem.ReadPublicKey(uploadedPublicKeyPem);
+            if (!read.Success)
+            {
+                return new KeyMaterial(null, null, read.Error);
+            }
+
+            using var key = read.Key!;
+            if (read.IsPrivate)
+            {
+                // Keep the promise that the platform never holds a private key, even one sent by mistake.
+                return new KeyMaterial(null, null, "That is a private key: upload only the public key (BEGIN PUBLIC KEY).");
+            }
+
+            return new KeyMaterial(RsaPem.ExportPublicKey(key), null, null);
+        }
+    }
+}
+
+/// <summary>A new pair: its record, its private key when the platform made it (shown once), and the pair it replaced.</summary>
+public sealed record IssuedKeyPair(KeyPair Key, string? PrivateKeyPem, KeyPair? Previous);
+
+/// <summary>
+/// Tells in-process listeners (the gateway's key cache) that a key was revoked, replaced or rolled, so the change
+/// takes effect on this node at once.
+/// </summary>
+public sealed class KeyChangeFeed
+{
+    public event Action<string>? KeyChanged;
+
+    public void Publish(string apiKey) => KeyChanged?.Invoke(apiKey);
+}

@@ -1,0 +1,117 @@
+using CommerceServices.Platform.Hosting;
+using CommerceServices.Platform.Hosting.Operator;
+using CommerceServices.Protocol;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace CommerceServices.Platform.Accounts;
+
+/// <summary>The operator's management API for accounts, entitlements, key pairs and the audit log (portal listener).</summary>
+public static class ManagementApi
+{
+    public static IEndpointRouteBuilder MapManagementApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1")
+            .RequireListener(PlatformListener.Portal)
+            .RequireAuthorization(OperatorTokenDefaults.PolicyName)
+            .WithTags("Management");
+
+        var accounts = api.MapGroup("/accounts");
+        accounts.MapPost("/", CreateAccount).WithName("CreateAccount").WithSummary("Create an account.");
+        accounts.MapGet("/", ListAccounts).WithName("ListAccounts").WithSummary("List accounts.");
+        accounts.MapGet("/{accountId}", GetAccount).WithName("GetAccount").WithSummary("Get an account.");
+        accounts.MapPut("/{accountId}/entitlements/{service}", GrantEntitlement)
+            .WithName("GrantEntitlement").WithSummary("Grant a service to the account (R14).");
+        accounts.MapDelete("/{accountId}/entitlements/{service}", RevokeEntitlement)
+            .WithName("RevokeEntitlement").WithSummary("Withdraw a service from the account.");
+
+        accounts.MapPost("/{accountId}/keys", CreateKey)
+            .WithName("CreateKeyPair").WithSummary("Make a new active pair; the previous one is retired at once (R5).");
+        accounts.MapPost("/{accountId}/keys/roll", RollKey)
+            .WithName("RollKeyPair").WithSummary("Make a new active pair; the previous one works until the grace period ends (R17).");
+        accounts.MapGet("/{accountId}/keys", ListKeys).WithName("ListKeyPairs").WithSummary("List pairs: public data only (R6).");
+        accounts.MapDelete("/{accountId}/keys/{apiKey}", RevokeKey).WithName("RevokeKeyPair").WithSummary("Revoke a pair at once.");
+        accounts.MapGet("/{accountId}/audit", ListAudit).WithName("ListAuditEvents").WithSummary("Key and entitlement events, newest first (R22).");
+        return app;
+    }
+
+    private static async Task<Results<Created<AccountView>, ProblemHttpResult>> CreateAccount(
+        CreateAccountRequest? request, AccountService accounts, HttpContext http, CancellationToken ct)
+    {
+        var outcome = await accounts.CreateAsync(request?.Email, request?.Name, http.Actor(), ct);
+        return outcome.Error is { } error
+            ? Problems.Of(error)
+            : TypedResults.Created($"/api/v1/accounts/{outcome.Value!.Id}", AccountView.Of(outcome.Value));
+    }
+
+    private static async Task<Ok<IEnumerable<AccountView>>> ListAccounts(AccountService accounts, CancellationToken ct) =>
+        TypedResults.Ok((await accounts.ListAsync(ct)).Select(AccountView.Of));
+
+    private static async Task<Results<Ok<AccountView>, ProblemHttpResult>> GetAccount(
+        string accountId, AccountService accounts, CancellationToken ct) =>
+        ToResult(await accounts.GetAsync(accountId, ct), AccountView.Of);
+
+    private static async Task<Results<Ok<AccountView>, ProblemHttpResult>> GrantEntitlement(
+        string accountId, string service, AccountService accounts, HttpContext http, CancellationToken ct) =>
+        ToResult(await accounts.GrantAsync(accountId, service, http.Actor(), ct), AccountView.Of);
+
+    private static async Task<Results<Ok<AccountView>, ProblemHttpResult>> RevokeEntitlement(
+        string accountId, string service, AccountService accounts, HttpContext http, CancellationToken ct) =>
+        ToResult(await accounts.RevokeAsync(accountId, service, http.Actor(), ct), AccountView.Of);
+
+    private static async Task<Results<Created<IssuedKeyPairView>, ProblemHttpResult>> CreateKey(
+        string accountId, IssueKeyRequest? request, KeyPairService keys, TimeProvider time, HttpContext http, CancellationToken ct)
+    {
+        var outcome = await keys.CreateAsync(accountId, request?.Environment, request?.PublicKey, http.Actor(), ct);
+        return Issued(accountId, outcome, time);
+    }
+
+    private static async Task<Results<Created<IssuedKeyPairView>, ProblemHttpResult>> RollKey(
+        string accountId, IssueKeyRequest? request, KeyPairService keys, TimeProvider time, HttpContext http, CancellationToken ct)
+    {
+        if (request?.GraceSeconds is not { } seconds)
+        {
+            return Problems.Of(ProblemCodes.InvalidGracePeriod, "A roll needs 'graceSeconds': how long the old pair keeps working.");
+        }
+
+        var outcome = await keys.RollAsync(accountId, request.Environment, TimeSpan.FromSeconds(seconds), request.PublicKey,
+            http.Actor(), ct);
+        return Issued(accountId, outcome, time);
+    }
+
+    private static async Task<Results<Ok<IEnumerable<KeyPairView>>, ProblemHttpResult>> ListKeys(
+        string accountId, KeyPairService keys, TimeProvider time, CancellationToken ct)
+    {
+        var outcome = await keys.ListAsync(accountId, ct);
+        var now = time.GetUtcNow();
+        return outcome.Error is { } error ? Problems.Of(error) : TypedResults.Ok(outcome.Value!.Select(k => KeyPairView.Of(k, now)));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeKey(
+        string accountId, string apiKey, KeyPairService keys, HttpContext http, CancellationToken ct)
+    {
+        var outcome = await keys.RevokeAsync(accountId, apiKey, http.Actor(), ct);
+        return outcome.Error is { } error ? Problems.Of(error) : TypedResults.NoContent();
+    }
+
+    private static async Task<Results<Ok<IEnumerable<AuditEventView>>, ProblemHttpResult>> ListAudit(
+        string accountId, int? limit, AccountService accounts, AuditLog audit, CancellationToken ct)
+    {
+        var account = await accounts.GetAsync(accountId, ct);
+        if (account.Error is { } error)
+        {
+            return Problems.Of(error);
+        }
+
+        var events = await audit.ListAsync(accountId, limit ?? 100, ct);
+        return TypedResults.Ok(events.Select(AuditEventView.Of));
+    }
+
+    private static Results<Created<IssuedKeyPairView>, ProblemHttpResult> Issued(
+        string accountId, Outcome<IssuedKeyPair> outcome, TimeProvider time) =>
+        outcome.Error is { } error
+            ? Problems.Of(error)
+            : TypedResults.Created($"/api/v1/accounts/{accountId}/keys", IssuedKeyPairView.Of(outcome.Value!, time.GetUtcNow()));
+
+    private static Results<Ok<TView>, ProblemHttpResult> ToResult<T, TView>(Outcome<T> outcome, Func<T, TView> view) =>
+        outcome.Error is { } error ? Problems.Of(error) : TypedResults.Ok(view(outcome.Value!));
+}

@@ -1,0 +1,29 @@
+using CommerceServices.Platform.Accounts;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace CommerceServices.Platform.Data;
+
+/// <summary>The platform's one database: SQLite on a single machine, PostgreSQL shared by several nodes.</summary>
+public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> options) : DbContext(options)
+{
+    public DbSet<Account> Accounts => Set<Account>();
+
+    public DbSet<Entitlement> Entitlements => Set<Entitlement>();
+
+    public DbSet<KeyPair> KeyPairs => Set<KeyPair>();
+
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(PlatformDbContext).Assembly);
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // Unix milliseconds: one representation that SQLite can compare and order, and PostgreSQL stores exactly.
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UnixMillisecondsConverter>();
+    }
+
+    private sealed class UnixMillisecondsConverter() : ValueConverter<DateTimeOffset, long>(
+        v => v.ToUnixTimeMilliseconds(),
+        v => DateTimeOffset.FromUnixTimeMilliseconds(v));
+}

@@ -1,0 +1,68 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace CommerceServices.Platform.Hosting.Operator;
+
+/// <summary>
+/// The operator token: <c>Platform:OperatorToken</c>, or one generated at first start into
+/// <c>{DataDirectory}/operator-token</c> (owner-only permissions). Its location is logged, never its value.
+/// </summary>
+public sealed partial class OperatorCredentials(IOptions<PlatformOptions> options, ILogger<OperatorCredentials> logger)
+{
+    public const string FileName = "operator-token";
+    private byte[]? _tokenHash;
+
+    /// <summary>Loads or creates the token. Called once at start-up, before the listeners open.</summary>
+    public void Initialize()
+    {
+        var configured = options.Value.OperatorToken;
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            _tokenHash = Hash(configured.Trim());
+            return;
+        }
+
+        var path = Path.Combine(Path.GetFullPath(options.Value.DataDirectory), FileName);
+        if (!File.Exists(path))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var token = Base64Url(RandomNumberGenerator.GetBytes(32));
+            var file = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                file.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            using (var writer = new StreamWriter(path, Encoding.ASCII, file))
+            {
+                writer.Write(token);
+            }
+
+            LogGenerated(logger, path);
+        }
+        else
+        {
+            LogUsingFile(logger, path);
+        }
+
+        _tokenHash = Hash(File.ReadAllText(path).Trim());
+    }
+
+    /// <summary>Constant-time comparison of a presented token with the operator token.</summary>
+    public bool Matches(string presented)
+    {
+        var expected = _tokenHash ?? throw new InvalidOperationException("OperatorCredentials.Initialize was not called.");
+        return CryptographicOperations.FixedTimeEquals(Hash(presented), expected);
+    }
+
+    private static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No Platform:OperatorToken was configured; generated one in {Path} (readable by this user only).")]
+    private static partial void LogGenerated(ILogger logger, string path);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Using the operator token in {Path}.")]
+    private static partial void LogUsingFile(ILogger logger, string path);
+}

@@ -1,0 +1,55 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using CommerceServices.Protocol;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace CommerceServices.Platform.Hosting.Operator;
+
+/// <summary>Authenticates management API calls that carry <c>Authorization: Bearer &lt;operator token&gt;</c>.</summary>
+internal sealed class OperatorTokenAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    OperatorCredentials credentials)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    private const string BearerPrefix = "Bearer ";
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        string? header = Request.Headers.Authorization;
+        if (string.IsNullOrEmpty(header))
+        {
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+
+        if (!header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase)
+            || !credentials.Matches(header[BearerPrefix.Length..].Trim()))
+        {
+            return Task.FromResult(AuthenticateResult.Fail(ProblemCodes.InvalidOperatorToken));
+        }
+
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, OperatorTokenDefaults.ActorName)], Scheme.Name);
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name)));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var result = await HandleAuthenticateOnceSafeAsync();
+        var code = result.Failure is null ? ProblemCodes.MissingOperatorToken : ProblemCodes.InvalidOperatorToken;
+        Response.Headers[HeaderNames.WWWAuthenticate] = result.Failure is null
+            ? "Bearer realm=\"commerce-services\""
+            : "Bearer realm=\"commerce-services\", error=\"invalid_token\"";
+        await Problems.WriteAsync(Context, code, code == ProblemCodes.MissingOperatorToken
+            ? "Send the operator token as 'Authorization: Bearer <token>'."
+            : "The operator token does not match Platform:OperatorToken (or the generated data/operator-token).");
+    }
+}
+
+public static class OperatorIdentityExtensions
+{
+    /// <summary>Who made the call, for the audit log.</summary>
+    public static string Actor(this HttpContext context) => context.User.Identity?.Name ?? "anonymous";
+}

@@ -1,0 +1,20 @@
+namespace CommerceServices.Platform.Hosting;
+
+/// <summary>The <c>Platform</c> configuration section.</summary>
+public sealed class PlatformOptions
+{
+    public const string Section = "Platform";
+
+    /// <summary>Listener of the account portal and the management API.</summary>
+    public string PortalUrl { get; set; } = "http://127.0.0.1:5080";
+
+    public string ProductionGatewayUrl { get; set; } = "http://127.0.0.1:5081";
+
+    public string SandboxGatewayUrl { get; set; } = "http://127.0.0.1:5082";
+
+    /// <summary>Bearer token of the management API. When empty, one is generated at first start into the data folder.</summary>
+    public string? OperatorToken { get; set; }
+
+    /// <summary>Folder for the SQLite database and the generated operator token.</summary>
+    public string DataDirectory { get; set; } = "data";
+}

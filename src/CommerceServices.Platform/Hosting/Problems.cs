@@ -1,0 +1,68 @@
+using CommerceServices.Protocol;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace CommerceServices.Platform.Hosting;
+
+/// <summary>An expected refusal from application code: a stable code (DESIGN.md section 4) and a sentence for people.</summary>
+public sealed record PlatformError(string Code, string Message)
+{
+    public int Status => ProblemCatalog.StatusOf(Code);
+}
+
+/// <summary>The result of an application operation: a value, or the reason there is none. Not an exception.</summary>
+public readonly struct Outcome<T>
+{
+    private Outcome(T? value, PlatformError? error)
+    {
+        Value = value;
+        Error = error;
+    }
+
+    public T? Value { get; }
+
+    public PlatformError? Error { get; }
+
+    public static implicit operator Outcome<T>(T value) => new(value, null);
+
+    public static implicit operator Outcome<T>(PlatformError error) => new(default, error);
+}
+
+/// <summary>Writes refusals as RFC 9457 <c>application/problem+json</c> with a <c>code</c> member.</summary>
+public static class Problems
+{
+    public static ProblemHttpResult Of(PlatformError error) => Of(error.Code, error.Message);
+
+    public static ProblemHttpResult Of(string code, string? detail = null, int? status = null) =>
+        TypedResults.Problem(
+            statusCode: status ?? ProblemCatalog.StatusOf(code),
+            title: ProblemCatalog.TitleOf(code),
+            detail: detail,
+            extensions: new Dictionary<string, object?> { ["code"] = code });
+
+    /// <summary>Writes a problem straight to a response, for code outside endpoints (authentication, rate limiting).</summary>
+    public static Task WriteAsync(HttpContext context, string code, string? detail = null, int? status = null) =>
+        Of(code, detail, status).ExecuteAsync(context);
+
+    /// <summary>
+    /// Adds a <c>code</c> to problems the framework writes itself (unreadable JSON body, unknown route, wrong method),
+    /// so every error body has one.
+    /// </summary>
+    internal static void AddCodeWhenMissing(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        if (problem.Extensions.ContainsKey("code"))
+        {
+            return;
+        }
+
+        problem.Extensions["code"] = problem.Status switch
+        {
+            404 => ProblemCodes.NotFound,
+            405 => "method_not_allowed",
+            413 => "request_too_large",
+            415 => "unsupported_media_type",
+            >= 500 => "internal_error",
+            _ => ProblemCodes.InvalidRequest,
+        };
+    }
+}

@@ -1,0 +1,5 @@
+using CommerceServices.Platform.Hosting;
+
+var app = PlatformApplication.Build(args);
+await app.InitializePlatformAsync();
+await app.RunAsync();

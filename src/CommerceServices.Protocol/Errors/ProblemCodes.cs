@@ -1,0 +1,88 @@
+namespace CommerceServices.Protocol;
+
+/// <summary>
+/// The stable <c>code</c> member of every error body (RFC 9457 problem details). Codes never change meaning; the
+/// README lists each with its status and what to do about it.
+/// </summary>
+public static class ProblemCodes
+{
+    // Gateway: who is calling (DESIGN.md section 4).
+    public const string MissingApiKey = "missing_api_key";
+    public const string MalformedApiKey = "malformed_api_key";
+    public const string UnknownApiKey = "unknown_api_key";
+    public const string RevokedApiKey = "revoked_api_key";
+    public const string EnvironmentMismatch = "environment_mismatch";
+    public const string MissingSignature = "missing_signature";
+    public const string MalformedSignature = "malformed_signature";
+    public const string UnsupportedAlgorithm = "unsupported_algorithm";
+    public const string InvalidSignature = "invalid_signature";
+    public const string TokenExpired = "token_expired";
+    public const string TokenNotYetValid = "token_not_yet_valid";
+    public const string TokenLifetimeTooLong = "token_lifetime_too_long";
+
+    // Registry and services.
+    public const string DataSpaceRequired = "data_space_required";
+    public const string DataSpaceNotFound = "data_space_not_found";
+    public const string DataSpaceBoundElsewhere = "data_space_bound_elsewhere";
+    public const string QuotaExceeded = "quota_exceeded";
+    public const string NotEntitled = "not_entitled";
+    public const string RateLimited = "rate_limited";
+    public const string StorageUnavailable = "storage_unavailable";
+
+    // Management API (operator).
+    public const string MissingOperatorToken = "missing_operator_token";
+    public const string InvalidOperatorToken = "invalid_operator_token";
+    public const string AccountNotFound = "account_not_found";
+    public const string AccountExists = "account_exists";
+    public const string KeyNotFound = "key_not_found";
+    public const string InvalidEnvironment = "invalid_environment";
+    public const string MalformedPublicKey = "malformed_public_key";
+    public const string InvalidGracePeriod = "invalid_grace_period";
+    public const string UnknownService = "unknown_service";
+    public const string InvalidRequest = "invalid_request";
+    public const string NotFound = "not_found";
+}
+
+/// <summary>Status and title of each code, so both sides describe a refusal the same way.</summary>
+public static class ProblemCatalog
+{
+    private static readonly Dictionary<string, (int Status, string Title)> Entries = new(StringComparer.Ordinal)
+    {
+        [ProblemCodes.MissingApiKey] = (401, "No API key was sent."),
+        [ProblemCodes.MalformedApiKey] = (401, "The API key is malformed."),
+        [ProblemCodes.UnknownApiKey] = (401, "The API key is not known."),
+        [ProblemCodes.RevokedApiKey] = (401, "The API key has been revoked."),
+        [ProblemCodes.EnvironmentMismatch] = (401, "The API key belongs to the other environment's gateway."),
+        [ProblemCodes.MissingSignature] = (401, "No request signature was sent."),
+        [ProblemCodes.MalformedSignature] = (401, "The request signature is not a well-formed JWT."),
+        [ProblemCodes.UnsupportedAlgorithm] = (401, "The request signature uses an algorithm other than RS256."),
+        [ProblemCodes.InvalidSignature] = (401, "The request signature does not match the API key's public key."),
+        [ProblemCodes.TokenExpired] = (401, "The request signature has expired."),
+        [ProblemCodes.TokenNotYetValid] = (401, "The request signature is not valid yet."),
+        [ProblemCodes.TokenLifetimeTooLong] = (401, "The request signature expires too far in the future."),
+        [ProblemCodes.DataSpaceRequired] = (400, "This call needs a data space."),
+        [ProblemCodes.DataSpaceNotFound] = (404, "The data space does not exist."),
+        [ProblemCodes.DataSpaceBoundElsewhere] = (409, "The data space is bound to another instance."),
+        [ProblemCodes.QuotaExceeded] = (409, "The data space quota is used up."),
+        [ProblemCodes.NotEntitled] = (403, "The account is not entitled to this service."),
+        [ProblemCodes.RateLimited] = (429, "Too many requests."),
+        [ProblemCodes.StorageUnavailable] = (503, "Storage is unavailable; try again shortly."),
+        [ProblemCodes.MissingOperatorToken] = (401, "No operator token was sent."),
+        [ProblemCodes.InvalidOperatorToken] = (401, "The operator token is not valid."),
+        [ProblemCodes.AccountNotFound] = (404, "The account does not exist."),
+        [ProblemCodes.AccountExists] = (409, "An account with this email already exists."),
+        [ProblemCodes.KeyNotFound] = (404, "The API key does not exist for this account."),
+        [ProblemCodes.InvalidEnvironment] = (400, "The environment must be 'sandbox' or 'production'."),
+        [ProblemCodes.MalformedPublicKey] = (400, "The public key is not a usable RSA public key in PEM."),
+        [ProblemCodes.InvalidGracePeriod] = (400, "The grace period is out of range."),
+        [ProblemCodes.UnknownService] = (400, "The service is not known."),
+        [ProblemCodes.InvalidRequest] = (400, "The request is not valid."),
+        [ProblemCodes.NotFound] = (404, "There is nothing at this address."),
+    };
+
+    public static IReadOnlyCollection<string> Codes => Entries.Keys;
+
+    public static int StatusOf(string code) => Entries.TryGetValue(code, out var e) ? e.Status : 400;
+
+    public static string TitleOf(string code) => Entries.TryGetValue(code, out var e) ? e.Title : "The request was refused.";
+}
