@@ -1,0 +1,104 @@
+using System.Net.Http.Headers;
+using CommerceServices.Platform.Data;
+using CommerceServices.Platform.Hosting;
+using Microsoft.AspNetCore.Builder;
+
+namespace CommerceServices.Testing;
+
+/// <summary>
+/// The real platform, in this process, on real loopback sockets (port 0 for each listener), on SQLite in a temp
+/// folder or on a fresh PostgreSQL database. Logs of every level are captured, not printed.
+/// </summary>
+public sealed class PlatformHost : IAsyncDisposable
+{
+    public const string OperatorToken = "test-operator-token";
+
+    private readonly WebApplication _app;
+
+    private PlatformHost(WebApplication app, string dataDirectory, CapturedLogs logs, StorageProvider provider, string? connectionString)
+    {
+        _app = app;
+        DataDirectory = dataDirectory;
+        Logs = logs;
+        Provider = provider;
+        ConnectionString = connectionString;
+        var listeners = app.Services.GetRequiredService<PlatformListeners>();
+        PortalUrl = listeners.UrlOf(PlatformListener.Portal);
+        ProductionGatewayUrl = listeners.UrlOf(PlatformListener.ProductionGateway);
+        SandboxGatewayUrl = listeners.UrlOf(PlatformListener.SandboxGateway);
+        Management = new HttpClient { BaseAddress = PortalUrl };
+        Management.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", OperatorToken);
+    }
+
+    public Uri PortalUrl { get; }
+
+    public Uri ProductionGatewayUrl { get; }
+
+    public Uri SandboxGatewayUrl { get; }
+
+    /// <summary>A client of the management API, with the operator token.</summary>
+    public HttpClient Management { get; }
+
+    public string DataDirectory { get; }
+
+    public CapturedLogs Logs { get; }
+
+    public StorageProvider Provider { get; }
+
+    /// <summary>The PostgreSQL connection string, so a second node can share the database; null on SQLite.</summary>
+    public string? ConnectionString { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>Starts a platform. <paramref name="settings"/> adds or overrides configuration keys.</summary>
+    public static async Task<PlatformHost> StartAsync(StorageProvider provider = StorageProvider.Sqlite,
+        IDictionary<string, string?>? settings = null, string? connectionString = null)
+    {
+        var dataDirectory = Directory.CreateTempSubdirectory("cs-platform-").FullName;
+        if (provider == StorageProvider.PostgreSql)
+        {
+            connectionString ??= await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+        }
+
+        var configuration = new Dictionary<string, string?>
+        {
+            ["Platform:PortalUrl"] = "http://127.0.0.1:0",
+            ["Platform:ProductionGatewayUrl"] = "http://127.0.0.1:0",
+            ["Platform:SandboxGatewayUrl"] = "http://127.0.0.1:0",
+            ["Platform:OperatorToken"] = OperatorToken,
+            ["Platform:DataDirectory"] = dataDirectory,
+            ["Storage:Provider"] = provider.ToString(),
+            ["Storage:ConnectionString"] = connectionString,
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+
+        var logs = new CapturedLogs();
+        var app = PlatformApplication.Build([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(configuration);
+            builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Trace).AddProvider(logs);
+        });
+        await app.InitializePlatformAsync();
+        await app.StartAsync();
+        return new PlatformHost(app, dataDirectory, logs, provider, connectionString);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Management.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still open by a pooled connection; the temp folder is cleaned by the OS eventually.
+        }
+    }
+}
