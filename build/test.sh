@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs every test of the solution on a fresh machine: installs what the tests need (PostgreSQL server binaries),
+# builds, runs all test projects, and ends with one line "N passed, N failed". Exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+install_packages() {
+  if [[ $(id -u) -ne 0 ]]; then
+    log "missing: $* (run as root, or install them yourself)"
+    return 1
+  fi
+  if [[ -z ${APT_UPDATED:-} ]]; then
+    apt-get update -qq >/dev/null && APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# The storage tests start a throwaway PostgreSQL themselves (tests/CommerceServices.Testing/PostgresServer.cs);
+# they need the server binaries. COMMERCE_TEST_POSTGRES=<connection string> points them at an existing server instead.
+if [[ -z ${COMMERCE_TEST_POSTGRES:-} ]] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  log "installing PostgreSQL server binaries"
+  install_packages postgresql || exit 1
+fi
+
+results=artifacts/test-results
+rm -rf "$results"
+mkdir -p "$results"
+
+log "building"
+if ! dotnet build CommerceServices.slnx -nologo -v quiet -clp:ErrorsOnly; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+log "testing"
+dotnet test CommerceServices.slnx --no-build -nologo -v quiet --logger "trx" --results-directory "$results" "$@"
+status=$?
+
+passed=0
+failed=0
+for trx in "$results"/*.trx; do
+  [[ -e $trx ]] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx")
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  e=$(sed -n 's/.* error="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0} + ${e:-0}))
+done
+
+if [[ $status -ne 0 && $failed -eq 0 ]]; then
+  failed=1 # the runner failed without a failing test (a crash, or no results): still a failure
+fi
+echo "$passed passed, $failed failed"
+[[ $status -eq 0 && $failed -eq 0 ]]
