@@ -1,5 +1,8 @@
 using CommerceServices.Platform.Accounts;
 using CommerceServices.Platform.Data;
+using CommerceServices.Platform.Gateway;
+using CommerceServices.Platform.Gateway.Authentication;
+using CommerceServices.Platform.Registry;
 using CommerceServices.Platform.Hosting.Operator;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
@@ -45,11 +48,18 @@ public static partial class PlatformApplication
         services.AddScoped<KeyPairService>();
 
         services.AddSingleton<OperatorCredentials>();
+        services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section);
         services.AddAuthentication()
-            .AddScheme<AuthenticationSchemeOptions, OperatorTokenAuthenticationHandler>(OperatorTokenDefaults.AuthenticationScheme, null);
-        services.AddAuthorizationBuilder().AddPolicy(OperatorTokenDefaults.PolicyName, policy => policy
-            .AddAuthenticationSchemes(OperatorTokenDefaults.AuthenticationScheme)
-            .RequireAuthenticatedUser());
+            .AddScheme<AuthenticationSchemeOptions, OperatorTokenAuthenticationHandler>(OperatorTokenDefaults.AuthenticationScheme, null)
+            .AddGatewaySignature();
+        services.AddAuthorizationBuilder()
+            .AddPolicy(OperatorTokenDefaults.PolicyName, policy => policy
+                .AddAuthenticationSchemes(OperatorTokenDefaults.AuthenticationScheme)
+                .RequireAuthenticatedUser())
+            .AddPolicy(GatewaySignatureDefaults.PolicyName, policy => policy
+                .AddAuthenticationSchemes(GatewaySignatureDefaults.AuthenticationScheme)
+                .RequireAuthenticatedUser());
+        services.AddGatewayRateLimiting();
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.AddCodeWhenMissing);
         services.AddExceptionHandler<BadRequestExceptionHandler>();
@@ -69,9 +79,11 @@ public static partial class PlatformApplication
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
 
         app.MapHealthChecks("/healthz");
         app.MapManagementApi();
+        app.MapGateway().MapRegistryApi();
         return app;
     }
 
