@@ -1,0 +1,355 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using CommerceServices.Platform.Data;
+using CommerceServices.Protocol;
+using CommerceServices.Protocol.Keys;
+using CommerceServices.Testing;
+
+namespace CommerceServices.Platform.Tests.Gateway;
+
+/// <summary>The gateway's signed-request authentication, through real HTTP (DESIGN.md sections 3 and 4).</summary>
+public sealed class GatewayAuthenticationTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
+{
+    private const string Ping = "/merchant-registry/v1/ping";
+    private static readonly HttpClient Http = new();
+
+    /// <summary>One row per refusal: what is sent, to which gateway, and the code expected back.</summary>
+    public sealed record Row(string Name, string Code, Func<GatewayFixture, (GatewayEnvironment Gateway, (string Name, string Value)[] Headers)> Build)
+    {
+        public override string ToString() => Name;
+    }
+
+    private static (GatewayEnvironment, (string, string)[]) Sandbox(params (string, string)[] headers) => (GatewayEnvironment.Sandbox, headers);
+
+    private static (string, string) Key(string value) => (GatewayHeaders.ApiKey, value);
+
+    private static (string, string) Sig(string value) => (GatewayHeaders.Signature, value);
+
+    public static TheoryData<Row> Refusals => new()
+    {
+        new("no headers at all", ProblemCodes.MissingApiKey, _ => Sandbox()),
+        new("empty API key", ProblemCodes.MissingApiKey, f => Sandbox(Key(""), Sig(f.Sandbox.Token()))),
+        new("API key of another format", ProblemCodes.MalformedApiKey, f => Sandbox(Key("sk_live_123"), Sig(f.Sandbox.Token()))),
+        new("API key with a typo", ProblemCodes.MalformedApiKey, f => Sandbox(Key(f.Sandbox.ApiKey[..^1] + (f.Sandbox.ApiKey[^1] == 'x' ? 'y' : 'x')), Sig(f.Sandbox.Token()))),
+        new("truncated API key", ProblemCodes.MalformedApiKey, f => Sandbox(Key(f.Sandbox.ApiKey[..20]), Sig(f.Sandbox.Token()))),
+        new("API key header of 4 KiB", ProblemCodes.MalformedApiKey, f => Sandbox(Key(new string('a', 4096)), Sig(f.Sandbox.Token()))),
+        new("x-api-key and magento-api-key disagree", ProblemCodes.MalformedApiKey, f => Sandbox(Key(f.Sandbox.ApiKey),
+            (GatewayHeaders.ApiKeyAlias, ApiKeyFormat.Generate(GatewayEnvironment.Sandbox)), Sig(f.Sandbox.Token()))),
+        new("x-api-key sent twice", ProblemCodes.MalformedApiKey, f => Sandbox(Key(f.Sandbox.ApiKey), Key(f.Sandbox.ApiKey), Sig(f.Sandbox.Token()))),
+        new("well-formed key no pair has", ProblemCodes.UnknownApiKey, f => Sandbox(Key(ApiKeyFormat.Generate(GatewayEnvironment.Sandbox)), Sig(f.Sandbox.Token()))),
+        new("sandbox key on the production gateway", ProblemCodes.EnvironmentMismatch, f => (GatewayEnvironment.Production, [Key(f.Sandbox.ApiKey), Sig(f.Sandbox.Token())])),
+        new("production key on the sandbox gateway", ProblemCodes.EnvironmentMismatch, f => Sandbox(Key(f.Production.ApiKey), Sig(f.Production.Token()))),
+        new("no signature", ProblemCodes.MissingSignature, f => Sandbox(Key(f.Sandbox.ApiKey))),
+        new("signature sent twice", ProblemCodes.MalformedSignature, f => Sandbox(Key(f.Sandbox.ApiKey), Sig(f.Sandbox.Token()), Sig(f.Sandbox.Token()))),
+        new("JWT with 2 parts", ProblemCodes.MalformedSignature, f => Sandbox(Key(f.Sandbox.ApiKey), Sig(string.Join('.', f.Sandbox.Token().Split('.')[..2])))),
+        new("JWT with 4 parts", ProblemCodes.MalformedSignature, f => Sandbox(Key(f.Sandbox.ApiKey), Sig(f.Sandbox.Token() + ".AAAA"))),
+        new("not base64 at all", ProblemCodes.MalformedSignature, f => Sandbox(Key(f.Sandbox.ApiKey), Sig("!!!.@@@.###"))),
+        new("header is not JSON", ProblemCodes.MalformedSignature, f => Sandbox(Key(f.Sandbox.ApiKey),
+            Sig(f.Sandbox.SignRaw(TestKey.Base64Url("not json"u8.ToArray()), TestKey.Encode(new { exp = TestKey.Now + 60 }))))),
+        new("payload is not JSON", ProblemCodes.MalformedSignature, f => Sandbox(Key(f.Sandbox.ApiKey),
+            Sig(f.Sandbox.SignRaw(TestKey.Encode(new { alg = "RS256" }), TestKey.Base64Url("{\"exp\":"u8.ToArray()))))),
+        new("token of 16 KiB", ProblemCodes.MalformedSignature, f => Sandbox(Key(f.Sandbox.ApiKey),
+            Sig(f.Sandbox.Sign(new { alg = "RS256" }, new { exp = TestKey.Now + 60, pad = new string('x', 16_000) })))),
+        new("alg none, unsigned", ProblemCodes.UnsupportedAlgorithm, f => Sandbox(Key(f.Sandbox.ApiKey),
+            Sig($"{TestKey.Encode(new { alg = "none" })}.{TestKey.Encode(new { exp = TestKey.Now + 60 })}."))),
+        new("HS256 keyed with the public key", ProblemCodes.UnsupportedAlgorithm, f => Sandbox(Key(f.Sandbox.ApiKey), Sig(Hs256(f.Sandbox)))),
+        new("RS512", ProblemCodes.UnsupportedAlgorithm, f => Sandbox(Key(f.Sandbox.ApiKey), Sig(f.Sandbox.Sign(new { alg = "RS512" }, new { exp = TestKey.Now + 60 })))),
+        new("no alg", ProblemCodes.UnsupportedAlgorithm, f => Sandbox(Key(f.Sandbox.ApiKey), Sig(f.Sandbox.Sign(new { typ = "JWT" }, new { exp = TestKey.Now + 60 })))),
+        new("signed with another private key", ProblemCodes.InvalidSignature, f => Sandbox(Key(f.Sandbox.ApiKey), Sig(f.Production.Token()))),
+        new("payload changed after signing", ProblemCodes.InvalidSignature, f => Sandbox(Key(f.Sandbox.ApiKey), Sig(Tamper(f.Sandbox.Token())))),
+        new("signature part not base64url", ProblemCodes.InvalidSignature, f => Sandbox(Key(f.Sandbox.ApiKey), Sig(f.Sandbox.Token()[..^10] + "!!!!!!!!!!"))),
+        new("expired two minutes ago", ProblemCodes.TokenExpired, f => Sandbox(Key(f.Sandbox.ApiKey), Sig(f.Sandbox.Sign(new { alg = "RS256" }, new { exp = TestKey.Now - 120 })))),
+        new("no exp", ProblemCodes.MalformedSignature, f => Sandbox(Key(f.Sandbox.ApiKey), Sig(f.Sandbox.Sign(new { alg = "RS256" }, new { iss = "magento" })))),
+        new("exp as a string", ProblemCodes.MalformedSignature, f => Sandbox(Key(f.Sandbox.ApiKey), Sig(f.Sandbox.Sign(new { alg = "RS256" }, new { exp = "soon" })))),
+        new("exp a huge number", ProblemCodes.MalformedSignature, f => Sandbox(Key(f.Sandbox.ApiKey),
+            Sig(f.Sandbox.SignRaw(TestKey.Encode(new { alg = "RS256" }), TestKey.Base64Url("{\"exp\":1e300}"u8.ToArray()))))),
+        new("exp an hour ahead", ProblemCodes.TokenLifetimeTooLong, f => Sandbox(Key(f.Sandbox.ApiKey), Sig(f.Sandbox.Sign(new { alg = "RS256" }, new { exp = TestKey.Now + 3600 })))),
+        new("nbf ten minutes ahead", ProblemCodes.TokenNotYetValid, f => Sandbox(Key(f.Sandbox.ApiKey),
+            Sig(f.Sandbox.Sign(new { alg = "RS256" }, new { exp = TestKey.Now + 300, nbf = TestKey.Now + 200 })))),
+        new("iat ten minutes ahead", ProblemCodes.TokenNotYetValid, f => Sandbox(Key(f.Sandbox.ApiKey),
+            Sig(f.Sandbox.Sign(new { alg = "RS256" }, new { exp = TestKey.Now + 300, iat = TestKey.Now + 200 })))),
+    };
+
+    [Theory]
+    [MemberData(nameof(Refusals))]
+    public async Task Refusal_IsA401WithItsCodeAndAChallenge(Row row)
+    {
+        var (gateway, headers) = row.Build(fixture);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(fixture.GatewayOf(gateway), Ping));
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        var response = await Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(row.Code, await response.ProblemCodeAsync());
+        Assert.Contains($"error=\"{row.Code}\"", response.Headers.WwwAuthenticate.ToString());
+    }
+
+    [Fact]
+    public async Task ValidCall_ReturnsTheVerifiedIdentity()
+    {
+        var response = await SendAsync(GatewayEnvironment.Sandbox, fixture.Sandbox.ApiKey, fixture.Sandbox.Token());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.ReadNodeAsync();
+        Assert.Equal(fixture.AccountId, body["accountId"]!.GetValue<string>());
+        Assert.Equal("sandbox", body["environment"]!.GetValue<string>());
+        Assert.Equal(fixture.Sandbox.ApiKey, body["apiKey"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ProductionKey_WorksOnTheProductionGateway()
+    {
+        var response = await SendAsync(GatewayEnvironment.Production, fixture.Production.ApiKey, fixture.Production.Token());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("production", (await response.ReadNodeAsync())["environment"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task TokenExpiredWithinTheClockSkew_IsStillAccepted()
+    {
+        var token = fixture.Sandbox.Sign(new { alg = "RS256" }, new { exp = TestKey.Now - 30 });
+
+        var response = await SendAsync(GatewayEnvironment.Sandbox, fixture.Sandbox.ApiKey, token);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task OneToken_IsReusableUntilItExpires()
+    {
+        var token = fixture.Sandbox.Token(TimeSpan.FromMinutes(4));
+
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => SendAsync(GatewayEnvironment.Sandbox, fixture.Sandbox.ApiKey, token)));
+
+        Assert.All(statuses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+    }
+
+    /// <summary>
+    /// A request built exactly as the existing Magento Services Connector module builds it, signed by an independent
+    /// implementation: openssl over the base64url header.payload.
+    /// </summary>
+    [Fact]
+    public async Task RequestBuiltLikeTheMagentoModuleAndSignedByOpenssl_IsAccepted()
+    {
+        var folder = Directory.CreateTempSubdirectory("cs-openssl-").FullName;
+        var keyFile = Path.Combine(folder, "private.pem");
+        await File.WriteAllTextAsync(keyFile, fixture.Sandbox.PrivateKeyPem);
+        var header = TestKey.Base64Url("{\"typ\":\"JWT\",\"alg\":\"RS256\"}"u8.ToArray());
+        var payload = TestKey.Base64Url(Encoding.UTF8.GetBytes(
+            $"{{\"exp\":{TestKey.Now + 300},\"iss\":\"Magento\",\"sub\":\"magento-services\",\"aud\":\"https://commerce.adobe.io\"," +
+            "\"https://ims-na1.adobelogin.com/s/ent_reactor_admin_sdk\":true}"));
+
+        var signature = TestKey.Base64Url(await OpensslSignAsync(keyFile, $"{header}.{payload}"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(fixture.Host.SandboxGatewayUrl, Ping));
+        request.Headers.Add("magento-api-key", fixture.Sandbox.ApiKey);
+        request.Headers.Add("x-api-key", fixture.Sandbox.ApiKey);
+        request.Headers.Add("x-gw-signature", $"{header}.{payload}.{signature}");
+        request.Headers.Add("Magento-Environment-Id", "");
+        var response = await Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Directory.Delete(folder, true);
+    }
+
+    [Fact]
+    public async Task MagentoApiKeyAlone_IsAccepted()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(fixture.Host.SandboxGatewayUrl, Ping));
+        request.Headers.Add(GatewayHeaders.ApiKeyAlias, fixture.Sandbox.ApiKey);
+        request.Headers.Add(GatewayHeaders.Signature, fixture.Sandbox.Token());
+
+        Assert.Equal(HttpStatusCode.OK, (await Http.SendAsync(request)).StatusCode);
+    }
+
+    [Fact]
+    public async Task RevokedKey_IsRefusedOnTheNextRequest_EvenWithATokenAlreadyVerified()
+    {
+        var key = await GatewayFixture.CreateKeyAsync(fixture.Host, await GatewayFixture.CreateAccountAsync(fixture.Host), GatewayEnvironment.Production);
+        var token = key.Token();
+        var account = (await (await SendAsync(GatewayEnvironment.Production, key.ApiKey, token)).ReadNodeAsync())["accountId"]!.GetValue<string>();
+
+        (await fixture.Host.Management.DeleteAsync($"/api/v1/accounts/{account}/keys/{key.ApiKey}")).EnsureSuccessStatusCode();
+        var response = await SendAsync(GatewayEnvironment.Production, key.ApiKey, token);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(ProblemCodes.RevokedApiKey, await response.ProblemCodeAsync());
+    }
+
+    [Fact]
+    public async Task ReplacedKey_IsRefused_AndRolledKeyWorksUntilItsGraceEnds()
+    {
+        var account = await GatewayFixture.CreateAccountAsync(fixture.Host);
+        var first = await GatewayFixture.CreateKeyAsync(fixture.Host, account, GatewayEnvironment.Sandbox);
+        var second = await GatewayFixture.CreateKeyAsync(fixture.Host, account, GatewayEnvironment.Sandbox);
+        Assert.Equal(ProblemCodes.RevokedApiKey, await (await SendAsync(GatewayEnvironment.Sandbox, first.ApiKey, first.Token())).ProblemCodeAsync());
+
+        (await fixture.Host.Management.PostAsJsonAsync($"/api/v1/accounts/{account}/keys/roll",
+            new { environment = "sandbox", graceSeconds = 2 })).EnsureSuccessStatusCode();
+        var token = second.Token();
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(GatewayEnvironment.Sandbox, second.ApiKey, token)).StatusCode);
+
+        await Task.Delay(TimeSpan.FromSeconds(2.3));
+
+        var after = await SendAsync(GatewayEnvironment.Sandbox, second.ApiKey, token);
+        Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+        Assert.Equal(ProblemCodes.RevokedApiKey, await after.ProblemCodeAsync());
+    }
+
+    [Fact]
+    public async Task LastUse_IsRecordedWithoutAWritePerRequest()
+    {
+        var account = await GatewayFixture.CreateAccountAsync(fixture.Host);
+        var key = await GatewayFixture.CreateKeyAsync(fixture.Host, account, GatewayEnvironment.Sandbox);
+        var before = DateTimeOffset.UtcNow.AddSeconds(-1);
+
+        for (var i = 0; i < 5; i++)
+        {
+            (await SendAsync(GatewayEnvironment.Sandbox, key.ApiKey, key.Token())).EnsureSuccessStatusCode();
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(0.8));
+        var keys = (await (await fixture.Host.Management.GetAsync($"/api/v1/accounts/{account}/keys")).ReadNodeAsync()).AsArray();
+        var lastUsed = keys.Single(k => k!["apiKey"]!.GetValue<string>() == key.ApiKey)!["lastUsedAt"]!.GetValue<DateTimeOffset>();
+        Assert.InRange(lastUsed, before, DateTimeOffset.UtcNow);
+    }
+
+    [Fact]
+    public async Task RateLimit_Answers429WithRetryAfter()
+    {
+        await using var host = await PlatformHost.StartAsync(StorageProvider.Sqlite, new Dictionary<string, string?>
+        {
+            ["Gateway:RateLimitPerSecond"] = "1",
+            ["Gateway:RateLimitBurst"] = "3",
+        });
+        var key = await GatewayFixture.CreateKeyAsync(host, await GatewayFixture.CreateAccountAsync(host), GatewayEnvironment.Sandbox);
+        var token = key.Token();
+
+        var responses = new List<HttpResponseMessage>();
+        for (var i = 0; i < 6; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(host.SandboxGatewayUrl, Ping));
+            request.Headers.Add(GatewayHeaders.ApiKey, key.ApiKey);
+            request.Headers.Add(GatewayHeaders.Signature, token);
+            responses.Add(await Http.SendAsync(request));
+        }
+
+        var limited = responses.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).ToList();
+        Assert.NotEmpty(limited);
+        Assert.Equal(ProblemCodes.RateLimited, await limited[0].ProblemCodeAsync());
+        Assert.True(limited[0].Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
+    public async Task FuzzedHeaders_NeverProduceA5xx_AndTheGatewayKeepsAnswering()
+    {
+        var random = new Random(20261121);
+        var validToken = fixture.Sandbox.Token();
+        var statuses = new List<int>();
+        for (var i = 0; i < 150; i++)
+        {
+            var apiKey = i % 3 == 0 ? fixture.Sandbox.ApiKey : Garbage(random, random.Next(0, 300));
+            var token = (i % 4) switch
+            {
+                0 => Mutate(random, validToken),
+                1 => Garbage(random, random.Next(0, 3000)),
+                2 => string.Join('.', Enumerable.Range(0, random.Next(0, 6)).Select(_ => Garbage(random, random.Next(0, 50)))),
+                _ => validToken[..random.Next(0, validToken.Length)],
+            };
+            statuses.Add(await RawRequestAsync(fixture.Host.SandboxGatewayUrl, [
+                $"x-api-key: {apiKey}", $"x-gw-signature: {token}", $"{(i % 2 == 0 ? "magento-api-key" : "x-data-space-id")}: {Garbage(random, 20)}"]));
+        }
+
+        Assert.DoesNotContain(statuses, s => s >= 500 || s == 0);
+        Assert.Contains(statuses, s => s == 400);
+        Assert.Contains(statuses, s => s == 401);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(GatewayEnvironment.Sandbox, fixture.Sandbox.ApiKey, validToken)).StatusCode);
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(GatewayEnvironment gateway, string apiKey, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(fixture.GatewayOf(gateway), Ping));
+        request.Headers.TryAddWithoutValidation(GatewayHeaders.ApiKey, apiKey);
+        request.Headers.TryAddWithoutValidation(GatewayHeaders.Signature, token);
+        return await Http.SendAsync(request);
+    }
+
+    private static string Hs256(TestKey key)
+    {
+        var header = TestKey.Encode(new { alg = "HS256", typ = "JWT" });
+        var payload = TestKey.Encode(new { exp = TestKey.Now + 60 });
+        var secret = Encoding.ASCII.GetBytes(key.PrivateKey.ExportSubjectPublicKeyInfoPem());
+        return $"{header}.{payload}.{TestKey.Base64Url(HMACSHA256.HashData(secret, Encoding.ASCII.GetBytes($"{header}.{payload}")))}";
+    }
+
+    private static string Tamper(string token)
+    {
+        var parts = token.Split('.');
+        parts[1] = TestKey.Encode(new { exp = TestKey.Now + 299, admin = true });
+        return string.Join('.', parts);
+    }
+
+    private static string Garbage(Random random, int length)
+    {
+        // Half the time printable ASCII (reaches the authentication handler), half the time with high bytes too
+        // (Kestrel's own header parsing); never CR or LF.
+        var top = random.Next(2) == 0 ? 0x7F : 0xFF;
+        var chars = new char[length];
+        for (var i = 0; i < length; i++)
+        {
+            chars[i] = (char)random.Next(0x20, top);
+        }
+
+        return new string(chars);
+    }
+
+    private static string Mutate(Random random, string token)
+    {
+        var chars = token.ToCharArray();
+        for (var n = random.Next(1, 5); n > 0; n--)
+        {
+            chars[random.Next(chars.Length)] = (char)random.Next(0x21, 0x7F);
+        }
+
+        return new string(chars);
+    }
+
+    /// <summary>Sends bytes HttpClient would refuse to send, over a raw socket, and returns the status (0: no answer).</summary>
+    private static async Task<int> RawRequestAsync(Uri gateway, string[] headers)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(gateway.Host, gateway.Port);
+        var stream = client.GetStream();
+        var request = $"GET {Ping} HTTP/1.1\r\nHost: {gateway.Authority}\r\nConnection: close\r\n{string.Join("\r\n", headers)}\r\n\r\n";
+        await stream.WriteAsync(Encoding.Latin1.GetBytes(request));
+        using var reader = new StreamReader(stream, Encoding.Latin1);
+        var statusLine = await reader.ReadLineAsync();
+        return statusLine is not null && statusLine.Split(' ') is [_, var code, ..] && int.TryParse(code, out var status) ? status : 0;
+    }
+
+    private static async Task<byte[]> OpensslSignAsync(string keyFile, string input)
+    {
+        var start = new ProcessStartInfo("openssl", ["dgst", "-sha256", "-sign", keyFile])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        await process.StandardInput.BaseStream.WriteAsync(Encoding.ASCII.GetBytes(input));
+        process.StandardInput.Close();
+        using var output = new MemoryStream();
+        await process.StandardOutput.BaseStream.CopyToAsync(output);
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, await process.StandardError.ReadToEndAsync());
+        return output.ToArray();
+    }
+}
