@@ -99,14 +99,17 @@ public sealed class CliOutput
 
     private static IAnsiConsole CreateConsole(TextWriter stdout)
     {
+        // Piped into a file or another program: plain text (no escape codes) and no terminal width to wrap API keys at.
+        var redirected = System.Console.IsOutputRedirected || !ReferenceEquals(stdout, System.Console.Out);
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(stdout),
+            Ansi = redirected ? AnsiSupport.No : AnsiSupport.Detect,
+            ColorSystem = redirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
             Interactive = InteractionSupport.No,
         });
-        if (System.Console.IsOutputRedirected || !ReferenceEquals(stdout, System.Console.Out))
+        if (redirected)
         {
-            // Piped into a file or another program: no terminal width to respect, so do not wrap API keys and dates.
             console.Profile.Width = 200;
         }
 
