@@ -146,8 +146,22 @@ public sealed partial class SecretsAtRestTests : IAsyncLifetime
     [GeneratedRegex("-----BEGIN PRIVATE KEY-----.+?-----END PRIVATE KEY-----", RegexOptions.Singleline)]
     private static partial Regex PrivateKeyPem();
 
-    private async Task<CliRun> CliAsync(params string[] arguments) =>
-        (await CliRunner.RunAsync([.. arguments, "--platform", _portalUrl, "--token", OperatorToken])).Expect(ExitCodes.Ok);
+    private async Task<CliRun> CliAsync(params string[] arguments)
+    {
+        var run = await CliRunner.RunAsync([.. arguments, "--platform", _portalUrl, "--token", OperatorToken]);
+        Assert.True(run.ExitCode == ExitCodes.Ok,
+            $"{run}\n--- platform (exited: {_platform!.HasExited})\n{PlatformLogTail()}");
+        return run;
+    }
+
+    private string PlatformLogTail()
+    {
+        lock (_platformLog)
+        {
+            var log = _platformLog.ToString();
+            return log.Length > 6000 ? log[^6000..] : log;
+        }
+    }
 
     private void Capture(string? line)
     {
@@ -170,7 +184,7 @@ public sealed partial class SecretsAtRestTests : IAsyncLifetime
         {
             if (_platform!.HasExited)
             {
-                throw new InvalidOperationException($"The platform exited with {_platform.ExitCode}:\n{_platformLog}");
+                throw new InvalidOperationException($"The platform exited with {_platform.ExitCode}:\n{PlatformLogTail()}");
             }
 
             try
@@ -178,6 +192,11 @@ public sealed partial class SecretsAtRestTests : IAsyncLifetime
                 using var response = await http.GetAsync($"{_portalUrl}/healthz");
                 if (response.IsSuccessStatusCode)
                 {
+                    // And it is this platform (not another process that took the port): it knows our operator token.
+                    using var request = new HttpRequestMessage(HttpMethod.Get, $"{_portalUrl}/api/v1/accounts");
+                    request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", OperatorToken);
+                    using var accounts = await http.SendAsync(request);
+                    Assert.True(accounts.IsSuccessStatusCode, $"{_portalUrl} is healthy but refuses our operator token:\n{PlatformLogTail()}");
                     return;
                 }
             }
@@ -189,7 +208,7 @@ public sealed partial class SecretsAtRestTests : IAsyncLifetime
             await Task.Delay(100);
         }
 
-        throw new TimeoutException($"The platform did not become healthy within 60 s:\n{_platformLog}");
+        throw new TimeoutException($"The platform did not become healthy within 60 s:\n{PlatformLogTail()}");
     }
 
     /// <summary>SIGTERM first (a graceful shutdown flushes SQLite), then kill after 10 seconds.</summary>
