@@ -1,0 +1,150 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace CommerceServices.Cli;
+
+/// <summary>The answer to one management API call: the JSON body (null for 204), or why there is none.</summary>
+public readonly record struct ApiResult(JsonNode? Body, CliError? Error)
+{
+    public static ApiResult Ok(JsonNode? body) => new(body, null);
+
+    public static ApiResult Failed(CliError error) => new(null, error);
+}
+
+/// <summary>
+/// A thin client of the platform's management API (<c>/api/v1</c> on the portal listener). Refusals come back as the
+/// platform's problem code and detail; an unreachable platform is a result too, never an exception.
+/// </summary>
+public sealed class ManagementClient : IDisposable
+{
+    private static readonly MediaTypeHeaderValue JsonContentType = new("application/json") { CharSet = "utf-8" };
+
+    private readonly HttpClient _http;
+    private readonly Uri _platform;
+
+    /// <param name="platform">The portal URL, e.g. <c>http://127.0.0.1:5080</c>.</param>
+    /// <param name="operatorToken">Sent as a bearer token; when null or empty no Authorization header is sent, and the
+    /// platform answers <c>missing_operator_token</c>.</param>
+    public ManagementClient(Uri platform, string? operatorToken, HttpMessageHandler? handler = null)
+    {
+        _platform = platform;
+        var root = platform.AbsoluteUri.EndsWith('/') ? platform : new Uri(platform.AbsoluteUri + "/");
+        _http = handler is null ? new HttpClient() : new HttpClient(handler);
+        _http.BaseAddress = new Uri(root, "api/v1/");
+        _http.Timeout = TimeSpan.FromSeconds(30);
+        _http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        if (!string.IsNullOrEmpty(operatorToken))
+        {
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", operatorToken);
+        }
+    }
+
+    public Task<ApiResult> CreateAccountAsync(string email, string? name, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, "accounts", new JsonObject { ["email"] = email, ["name"] = name }, ct);
+
+    public Task<ApiResult> ListAccountsAsync(CancellationToken ct) => SendAsync(HttpMethod.Get, "accounts", null, ct);
+
+    public Task<ApiResult> GetAccountAsync(string accountId, CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, $"accounts/{Segment(accountId)}", null, ct);
+
+    public Task<ApiResult> GrantEntitlementAsync(string accountId, string service, CancellationToken ct) =>
+        SendAsync(HttpMethod.Put, $"accounts/{Segment(accountId)}/entitlements/{Segment(service)}", null, ct);
+
+    public Task<ApiResult> RevokeEntitlementAsync(string accountId, string service, CancellationToken ct) =>
+        SendAsync(HttpMethod.Delete, $"accounts/{Segment(accountId)}/entitlements/{Segment(service)}", null, ct);
+
+    /// <summary>Makes a new active pair. With <paramref name="publicKeyPem"/> the platform makes no private key (R19).</summary>
+    public Task<ApiResult> CreateKeyAsync(string accountId, string environment, string? publicKeyPem, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, $"accounts/{Segment(accountId)}/keys",
+            new JsonObject { ["environment"] = environment, ["publicKey"] = publicKeyPem }, ct);
+
+    /// <summary>Makes a new active pair; the old one keeps working for <paramref name="graceSeconds"/> (R17).</summary>
+    public Task<ApiResult> RollKeyAsync(string accountId, string environment, int graceSeconds, string? publicKeyPem,
+        CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, $"accounts/{Segment(accountId)}/keys/roll",
+            new JsonObject { ["environment"] = environment, ["graceSeconds"] = graceSeconds, ["publicKey"] = publicKeyPem }, ct);
+
+    public Task<ApiResult> ListKeysAsync(string accountId, CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, $"accounts/{Segment(accountId)}/keys", null, ct);
+
+    public Task<ApiResult> DeleteKeyAsync(string accountId, string apiKey, CancellationToken ct) =>
+        SendAsync(HttpMethod.Delete, $"accounts/{Segment(accountId)}/keys/{Segment(apiKey)}", null, ct);
+
+    public Task<ApiResult> ListAuditAsync(string accountId, int? limit, CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, $"accounts/{Segment(accountId)}/audit{(limit is { } n ? $"?limit={n}" : "")}", null, ct);
+
+    public void Dispose() => _http.Dispose();
+
+    private static string Segment(string value) => Uri.EscapeDataString(value);
+
+    private async Task<ApiResult> SendAsync(HttpMethod method, string path, JsonObject? body, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8);
+            request.Content.Headers.ContentType = JsonContentType;
+        }
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, ct);
+        }
+        catch (HttpRequestException e)
+        {
+            return ApiResult.Failed(CliError.Unreachable(_platform, e.Message));
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return ApiResult.Failed(CliError.Unreachable(_platform, $"no answer within {_http.Timeout.TotalSeconds:0} seconds"));
+        }
+
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(ct);
+            return response.IsSuccessStatusCode ? Success(response.StatusCode, text) : Refusal(response, text);
+        }
+    }
+
+    private static ApiResult Success(HttpStatusCode status, string text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return ApiResult.Ok(null);
+        }
+
+        try
+        {
+            return ApiResult.Ok(JsonNode.Parse(text));
+        }
+        catch (JsonException)
+        {
+            return ApiResult.Failed(CliError.Refused(CliError.UnexpectedResponseCode,
+                $"The platform answered {(int)status} with a body that is not JSON."));
+        }
+    }
+
+    private static ApiResult Refusal(HttpResponseMessage response, string text)
+    {
+        var status = (int)response.StatusCode;
+        try
+        {
+            if (JsonNode.Parse(text) is JsonObject problem && problem["code"]?.GetValue<string>() is { Length: > 0 } code)
+            {
+                var detail = problem["detail"]?.GetValue<string>() ?? problem["title"]?.GetValue<string>() ?? $"HTTP {status}";
+                return ApiResult.Failed(CliError.Refused(code, detail));
+            }
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            // Not a problem document: described below by its status.
+        }
+
+        return ApiResult.Failed(CliError.Refused($"http_{status}",
+            $"The platform answered {status} {response.ReasonPhrase} without a problem code."));
+    }
+}
