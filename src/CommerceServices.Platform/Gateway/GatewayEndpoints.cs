@@ -22,34 +22,48 @@ public static class GatewayEndpoints
             .RequireAuthorization(GatewaySignatureDefaults.PolicyName)
             .RequireRateLimiting(RateLimitPolicy);
 
+    public sealed record GatewayInfo(string Environment, DateTimeOffset ServerTime);
+
+    /// <summary>
+    /// Anonymous: tells a client which gateway it reached and the gateway's clock, so a connector can tell a wrong URL
+    /// or a far-off clock from bad keys.
+    /// </summary>
+    public static IEndpointRouteBuilder MapGatewayInfo(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/merchant-registry/v1/gateway", (HttpContext http, PlatformListeners listeners, TimeProvider time) =>
+                new GatewayInfo(PlatformListeners.EnvironmentOf(listeners.Identify(http))!.Value.ToName(), time.GetUtcNow()))
+            .RequireListener(PlatformListener.ProductionGateway, PlatformListener.SandboxGateway)
+            .WithName("GatewayInfo")
+            .WithSummary("Which gateway this is, and its clock. No authentication.");
+        return app;
+    }
+
     /// <summary>A token bucket per API key (R21: refusals are 429 <c>rate_limited</c> with <c>Retry-After</c>).</summary>
     public static IServiceCollection AddGatewayRateLimiting(this IServiceCollection services) =>
-        services.AddRateLimiter(limiter =>
-        {
-            limiter.AddPolicy(RateLimitPolicy, context =>
-            {
-                var apiKey = context.User.FindFirstValue(GatewayClaims.ApiKey);
-                if (apiKey is null)
-                {
-                    return RateLimitPartition.GetNoLimiter("unauthenticated");
-                }
+        services.AddRateLimiter(limiter => limiter.AddPolicy<string, PerApiKeyRateLimitPolicy>(RateLimitPolicy));
 
-                var options = context.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value;
-                return RateLimitPartition.GetTokenBucketLimiter(apiKey, _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = Math.Max(1, options.RateLimitBurst),
-                    TokensPerPeriod = Math.Max(1, options.RateLimitPerSecond / 10),
-                    ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                });
-            });
-            limiter.OnRejected = async (context, _) =>
-            {
-                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
-                context.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString();
-                await Problems.WriteAsync(context.HttpContext, ProblemCodes.RateLimited,
-                    "This API key sent more requests than its rate limit allows; retry after the time in Retry-After.");
-            };
-        });
+    private sealed class PerApiKeyRateLimitPolicy(IOptions<GatewayOptions> options) : IRateLimiterPolicy<string>
+    {
+        private readonly TokenBucketRateLimiterOptions _bucket = new()
+        {
+            TokenLimit = Math.Max(1, options.Value.RateLimitBurst),
+            TokensPerPeriod = Math.Max(1, options.Value.RateLimitPerSecond / 10),
+            ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        };
+
+        public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected { get; } = async (context, _) =>
+        {
+            var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+            context.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString();
+            await Problems.WriteAsync(context.HttpContext, ProblemCodes.RateLimited,
+                "This API key sent more requests than its rate limit allows; retry after the time in Retry-After.");
+        };
+
+        public RateLimitPartition<string> GetPartition(HttpContext httpContext) =>
+            httpContext.User.FindFirstValue(GatewayClaims.ApiKey) is { } apiKey
+                ? RateLimitPartition.GetTokenBucketLimiter(apiKey, _ => _bucket)
+                : RateLimitPartition.GetNoLimiter("unauthenticated");
+    }
 }

@@ -83,6 +83,7 @@ public static partial class PlatformApplication
 
         app.MapHealthChecks("/healthz");
         app.MapManagementApi();
+        app.MapGatewayInfo();
         app.MapGateway().MapRegistryApi();
         return app;
     }

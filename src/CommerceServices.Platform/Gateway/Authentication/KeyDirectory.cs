@@ -84,6 +84,10 @@ public sealed class KeyDirectory : IDisposable
         }
     }
 
+    /// <summary>The cached key when it is fresh; no I/O. Lets the hot path skip work already done for this key.</summary>
+    public GatewayKey? TryGetFresh(string apiKey) =>
+        _entries.TryGetValue(apiKey, out var entry) && _time.GetTimestamp() - entry.LoadedAt < _ttlTicks ? entry.Key : null;
+
     public void Forget(string apiKey) => _entries.TryRemove(apiKey, out _);
 
     public void Dispose() => _changes.KeyChanged -= Forget;
