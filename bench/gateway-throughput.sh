@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Gateway throughput, side by side in one run (DESIGN.md section 6): authenticated calls (GET /merchant-registry/v1/ping
 # with x-api-key + an RS256 x-gw-signature token reused until it expires, as the protocol allows) against the
-# anonymous endpoint of the same gateway (GET /merchant-registry/v1/gateway). Rounds alternate A/B so drift in a noisy
-# machine hits both; the ratio of the sums is printed. Bar: >= 0.85. Traffic goes to 127.0.0.1 only.
+# anonymous endpoint of the same gateway (GET /merchant-registry/v1/gateway). Both requests carry the same headers
+# (the anonymous endpoint ignores them), so the ratio measures authentication, not the bytes of a longer request.
+# Many short rounds alternate A/B after a warm-up, so bursts of CPU steal on a shared machine hit both; the median of
+# the per-round ratios is the result (the ratio of the sums is printed too). Bar: >= 0.85. Traffic goes to 127.0.0.1.
 #
-#   bench/gateway-throughput.sh [seconds-per-round=8] [rounds=3] [connections=32]
+#   bench/gateway-throughput.sh [seconds-per-round=3] [rounds=12] [connections=32]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${1:-8}; rounds=${2:-3}; connections=${3:-32}
+seconds=${1:-3}; rounds=${2:-12}; connections=${3:-32}
 
 command -v wrk >/dev/null || { apt-get update -qq >/dev/null; apt-get install -y -qq wrk >/dev/null; }
 command -v openssl >/dev/null || { echo "openssl is needed to sign the token" >&2; exit 1; }
@@ -47,12 +49,18 @@ run() { # url [headers...] -> requests/sec; fails on any error or non-2xx answer
   awk '/Requests\/sec/ {print $2}' <<<"$out"
 }
 
-wrk -t2 -c"$connections" -d3s "$base/gateway" >/dev/null # warm-up (JIT, connection pools)
-wrk -t2 -c"$connections" -d3s -H "x-api-key: $api_key" -H "x-gw-signature: $token" "$base/ping" >/dev/null
-anonymous=0; authenticated=0
+headers=(-H "x-api-key: $api_key" -H "x-gw-signature: $token")
+for _ in 1 2; do # warm-up: tiered JIT and PGO settle over the first seconds
+  wrk -t2 -c"$connections" -d4s "${headers[@]}" "$base/gateway" >/dev/null
+  wrk -t2 -c"$connections" -d4s "${headers[@]}" "$base/ping" >/dev/null
+done
+anonymous=0; authenticated=0; ratios=()
 for round in $(seq "$rounds"); do
-  a=$(run "$base/gateway"); b=$(run "$base/ping" -H "x-api-key: $api_key" -H "x-gw-signature: $token")
+  a=$(run "$base/gateway" "${headers[@]}"); b=$(run "$base/ping" "${headers[@]}")
   printf 'round %d: anonymous %10.0f req/s   authenticated %10.0f req/s   ratio %.3f\n' "$round" "$a" "$b" "$(echo "$b / $a" | bc -l)"
   anonymous=$(echo "$anonymous + $a" | bc -l); authenticated=$(echo "$authenticated + $b" | bc -l)
+  ratios+=("$(echo "$b / $a" | bc -l)")
 done
-printf 'gateway authenticated/anonymous throughput ratio: %.3f (bar: >= 0.85)\n' "$(echo "$authenticated / $anonymous" | bc -l)"
+median=$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}')
+printf 'ratio of sums: %.3f\n' "$(echo "$authenticated / $anonymous" | bc -l)"
+printf 'gateway authenticated/anonymous throughput, median ratio: %.3f (bar: >= 0.85)\n' "$median"

@@ -117,32 +117,29 @@ internal sealed partial class GatewaySignatureAuthenticationHandler(
         }
 
         lastUse.Record(key.KeyPairId, now);
-        var identity = new ClaimsIdentity(
-        [
-            new Claim(GatewayClaims.AccountId, key.AccountId),
-            new Claim(GatewayClaims.Environment, key.Environment.ToName()),
-            new Claim(GatewayClaims.ApiKey, key.ApiKey),
-            new Claim(GatewayClaims.KeyPairId, key.KeyPairId),
-        ], Scheme.Name, GatewayClaims.ApiKey, null);
-        var validated = new GatewaySignatureValidatedContext(Context, Scheme, Options)
+        var principal = new ClaimsPrincipal(key.Identity);
+        if (Events.OnValidated is { } onValidated)
         {
-            Principal = new ClaimsPrincipal(identity),
-        };
-        await Events.Validated(validated);
-        if (validated.Result is not null)
-        {
-            return validated.Result;
+            var validated = new GatewaySignatureValidatedContext(Context, Scheme, Options) { Principal = principal };
+            await onValidated(validated);
+            if (validated.Result is not null)
+            {
+                return validated.Result;
+            }
         }
 
-        validated.Success();
-        return validated.Result!;
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name));
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         var refusal = Context.Items[RefusalItem] as Refusal
                       ?? new Refusal(ProblemCodes.MissingApiKey, $"Send the public API key in '{GatewayHeaders.ApiKey}'.");
-        await Events.Refused(new GatewaySignatureRefusedContext(Context, Scheme, Options, refusal.Code, refusal.Message));
+        if (Events.OnRefused is { } onRefused)
+        {
+            await onRefused(new GatewaySignatureRefusedContext(Context, Scheme, Options, refusal.Code, refusal.Message));
+        }
+
         Response.Headers.WWWAuthenticate =
             $"{GatewaySignatureDefaults.ChallengeScheme} realm=\"commerce-services\", error=\"{refusal.Code}\"";
         await Problems.WriteAsync(Context, refusal.Code, refusal.Message, StatusCodes.Status401Unauthorized);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Security.Claims;
 using System.Security.Cryptography;
 using CommerceServices.Platform.Accounts;
 using CommerceServices.Platform.Data;
@@ -26,6 +27,18 @@ public sealed class GatewayKey
     public DateTimeOffset? RevokedAt { get; init; }
 
     public bool IsUsableAt(DateTimeOffset now) => RevokedAt is null && (ExpiresAt is null || ExpiresAt > now);
+
+    /// <summary>
+    /// The caller's identity, built once per key rather than per request (it depends on nothing else). Treated as
+    /// read-only; per-request facts such as the data space go in an identity of their own.
+    /// </summary>
+    public ClaimsIdentity Identity => field ??= new ClaimsIdentity(
+    [
+        new Claim(GatewayClaims.AccountId, AccountId),
+        new Claim(GatewayClaims.Environment, Environment.ToName()),
+        new Claim(GatewayClaims.ApiKey, ApiKey),
+        new Claim(GatewayClaims.KeyPairId, KeyPairId),
+    ], GatewaySignatureDefaults.AuthenticationScheme, GatewayClaims.ApiKey, null);
 }
 
 /// <summary>
