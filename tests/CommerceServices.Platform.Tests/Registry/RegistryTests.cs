@@ -1,0 +1,409 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using CommerceServices.Platform.Tests.Gateway;
+using CommerceServices.Protocol;
+using CommerceServices.Testing;
+
+namespace CommerceServices.Platform.Tests.Registry;
+
+/// <summary>Projects, data spaces, quotas, binding and copy through real HTTP, on SQLite and on PostgreSQL.</summary>
+public abstract class RegistryTests(PlatformFixture fixture)
+{
+    private static readonly HttpClient Http = new();
+
+    private PlatformHost Platform => fixture.Host;
+
+    private HttpClient Api => fixture.Host.Management;
+
+    public sealed class OnSqlite(SqlitePlatform fixture) : RegistryTests(fixture), IClassFixture<SqlitePlatform>;
+
+    public sealed class OnPostgreSql(PostgresPlatform fixture) : RegistryTests(fixture), IClassFixture<PostgresPlatform>;
+
+    [Fact]
+    public async Task NewAccount_HasADefaultProject()
+    {
+        var account = await GatewayFixture.CreateAccountAsync(Platform);
+
+        var projects = (await (await Api.GetAsync($"/api/v1/accounts/{account}/projects")).ReadNodeAsync()).AsArray();
+
+        var project = Assert.Single(projects);
+        Assert.Equal("Default project", project!["name"]!.GetValue<string>());
+        Assert.StartsWith("prj_", project["id"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task AccountWithoutEntitlement_GetsTheBaseQuota_OneProductionAndNoTesting()
+    {
+        var (account, project) = await AccountAsync(entitled: false);
+
+        Assert.Equal(HttpStatusCode.Created, (await CreateDataSpaceAsync(account, project, "live", "production")).StatusCode);
+        var secondProduction = await CreateDataSpaceAsync(account, project, "live-2", "production");
+        var testing = await CreateDataSpaceAsync(account, project, "test", "testing");
+
+        Assert.Equal(HttpStatusCode.Conflict, secondProduction.StatusCode);
+        Assert.Equal(ProblemCodes.QuotaExceeded, await secondProduction.ProblemCodeAsync());
+        Assert.Equal(ProblemCodes.QuotaExceeded, await testing.ProblemCodeAsync());
+        var quota = await (await Api.GetAsync($"/api/v1/accounts/{account}/quota")).ReadNodeAsync();
+        Assert.Equal(0, quota["testing"]!["allowed"]!.GetValue<int>());
+        Assert.Equal(1, quota["production"]!["used"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task AccountEntitledToPayments_MayHaveOneProductionAndTwoTestingDataSpaces()
+    {
+        var (account, project) = await AccountAsync(entitled: true);
+
+        var created = new[]
+        {
+            await CreateDataSpaceAsync(account, project, "live", "production"),
+            await CreateDataSpaceAsync(account, project, "staging", "testing"),
+            await CreateDataSpaceAsync(account, project, "dev", "testing"),
+        };
+        var thirdTesting = await CreateDataSpaceAsync(account, project, "qa", "testing");
+
+        Assert.All(created, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+        Assert.Equal(HttpStatusCode.Conflict, thirdTesting.StatusCode);
+        Assert.Equal(ProblemCodes.QuotaExceeded, await thirdTesting.ProblemCodeAsync());
+    }
+
+    [Fact]
+    public async Task ConcurrentCreates_NeverExceedTheQuota()
+    {
+        var (account, project) = await AccountAsync(entitled: true);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => CreateDataSpaceAsync(account, project, $"t{i}", "testing")));
+
+        Assert.Equal(2, responses.Count(r => r.StatusCode == HttpStatusCode.Created));
+        Assert.Equal(4, responses.Count(r => r.StatusCode == HttpStatusCode.Conflict));
+        var spaces = (await (await Api.GetAsync($"/api/v1/accounts/{account}/data-spaces")).ReadNodeAsync()).AsArray();
+        Assert.Equal(2, spaces.Count);
+    }
+
+    [Fact]
+    public async Task Binding_IsIdempotentForTheSameInstance_AndRefusedForAnother_UntilReleased()
+    {
+        var (account, project) = await AccountAsync(entitled: true);
+        var key = await GatewayFixture.CreateKeyAsync(Platform, account, GatewayEnvironment.Sandbox);
+        var dataSpace = await DataSpaceIdAsync(await CreateDataSpaceAsync(account, project, "staging", "testing"));
+
+        var first = await Gateway(key, HttpMethod.Put, $"/merchant-registry/v1/registry/data-spaces/{dataSpace}/instance", new { instanceId = "shop-a" });
+        var again = await Gateway(key, HttpMethod.Put, $"/merchant-registry/v1/registry/data-spaces/{dataSpace}/instance", new { instanceId = "shop-a" });
+        var other = await Gateway(key, HttpMethod.Put, $"/merchant-registry/v1/registry/data-spaces/{dataSpace}/instance", new { instanceId = "shop-b" });
+        var releasedByOther = await Gateway(key, HttpMethod.Delete, $"/merchant-registry/v1/registry/data-spaces/{dataSpace}/instance?instanceId=shop-b");
+        var released = await Gateway(key, HttpMethod.Delete, $"/merchant-registry/v1/registry/data-spaces/{dataSpace}/instance?instanceId=shop-a");
+        var otherAfterRelease = await Gateway(key, HttpMethod.Put, $"/merchant-registry/v1/registry/data-spaces/{dataSpace}/instance", new { instanceId = "shop-b" });
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal("shop-a", (await again.ReadNodeAsync())["instanceId"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Conflict, other.StatusCode);
+        Assert.Equal(ProblemCodes.DataSpaceBoundElsewhere, await other.ProblemCodeAsync());
+        Assert.Equal(ProblemCodes.DataSpaceBoundElsewhere, await releasedByOther.ProblemCodeAsync());
+        Assert.Equal(HttpStatusCode.NoContent, released.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, otherAfterRelease.StatusCode);
+        var audit = await Api.GetStringAsync($"/api/v1/accounts/{account}/audit");
+        Assert.Contains("data_space.bound", audit);
+        Assert.Contains("data_space.released", audit);
+    }
+
+    [Fact]
+    public async Task ConcurrentBinds_OfTwoInstances_BindExactlyOne()
+    {
+        var (account, project) = await AccountAsync(entitled: true);
+        var key = await GatewayFixture.CreateKeyAsync(Platform, account, GatewayEnvironment.Production);
+        var dataSpace = await DataSpaceIdAsync(await CreateDataSpaceAsync(account, project, "live", "production"));
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            Gateway(key, HttpMethod.Put, $"/merchant-registry/v1/registry/data-spaces/{dataSpace}/instance", new { instanceId = $"shop-{i % 2}" })));
+
+        var winners = responses.Where(r => r.StatusCode == HttpStatusCode.OK).ToList();
+        Assert.NotEmpty(winners);
+        Assert.Single((await Task.WhenAll(winners.Select(async r => (await r.ReadNodeAsync())["instanceId"]!.GetValue<string>()))).Distinct());
+        Assert.All(responses.Except(winners), r => Assert.Equal(HttpStatusCode.Conflict, r.StatusCode));
+    }
+
+    [Fact]
+    public async Task ReleaseByTheOperator_FreesADataSpaceWhateverInstanceHoldsIt()
+    {
+        var (account, project) = await AccountAsync(entitled: true);
+        var key = await GatewayFixture.CreateKeyAsync(Platform, account, GatewayEnvironment.Sandbox);
+        var dataSpace = await DataSpaceIdAsync(await CreateDataSpaceAsync(account, project, "staging", "testing"));
+        await Gateway(key, HttpMethod.Put, $"/merchant-registry/v1/registry/data-spaces/{dataSpace}/instance", new { instanceId = "gone-shop" });
+
+        var released = await Api.DeleteAsync($"/api/v1/accounts/{account}/data-spaces/{dataSpace}/instance");
+
+        Assert.Equal(HttpStatusCode.OK, released.StatusCode);
+        Assert.Null((await released.ReadNodeAsync())["instanceId"]);
+    }
+
+    [Fact]
+    public async Task Registry_ListsTheCallingAccountsProjectsAndDataSpacesOnly()
+    {
+        var (account, project) = await AccountAsync(entitled: true);
+        var (otherAccount, otherProject) = await AccountAsync(entitled: true);
+        var key = await GatewayFixture.CreateKeyAsync(Platform, account, GatewayEnvironment.Sandbox);
+        var mine = await DataSpaceIdAsync(await CreateDataSpaceAsync(account, project, "live", "production"));
+        await CreateDataSpaceAsync(otherAccount, otherProject, "theirs", "production");
+
+        var registry = await (await Gateway(key, HttpMethod.Get, "/merchant-registry/v1/registry")).ReadNodeAsync();
+
+        var result = Assert.Single(registry["results"]!.AsArray());
+        Assert.Equal(project, result!["id"]!.GetValue<string>());
+        var space = Assert.Single(result["dataSpaces"]!.AsArray());
+        Assert.Equal(mine, space!["id"]!.GetValue<string>());
+        Assert.Equal("production", space["type"]!.GetValue<string>());
+        Assert.Null(space["instanceId"]);
+    }
+
+    [Fact]
+    public async Task DataSpaceOfAnotherAccount_AnswersExactlyAsOneThatDoesNotExist()
+    {
+        var (account, _) = await AccountAsync(entitled: true);
+        var (otherAccount, otherProject) = await AccountAsync(entitled: true);
+        var key = await GatewayFixture.CreateKeyAsync(Platform, account, GatewayEnvironment.Sandbox);
+        var theirs = await DataSpaceIdAsync(await CreateDataSpaceAsync(otherAccount, otherProject, "theirs", "testing"));
+
+        foreach (var id in new[] { theirs, "ds_doesnotexist" })
+        {
+            var responses = new[]
+            {
+                await Gateway(key, HttpMethod.Get, $"/merchant-registry/v1/registry/data-spaces/{id}"),
+                await Gateway(key, HttpMethod.Put, $"/merchant-registry/v1/registry/data-spaces/{id}/instance", new { instanceId = "shop" }),
+                await Gateway(key, HttpMethod.Get, "/merchant-registry/v1/ping", dataSpace: id),
+                await Gateway(key, HttpMethod.Get, "/payments/v1/payments", dataSpace: id),
+                await Api.GetAsync($"/api/v1/accounts/{account}/data-spaces/{id}"),
+            };
+            foreach (var response in responses)
+            {
+                Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+                Assert.Equal(ProblemCodes.DataSpaceNotFound, await response.ProblemCodeAsync());
+            }
+        }
+
+        Assert.Null((await (await Api.GetAsync($"/api/v1/accounts/{otherAccount}/data-spaces/{theirs}")).ReadNodeAsync())["instanceId"]);
+    }
+
+    [Fact]
+    public async Task Ping_WithADataSpace_PutsItOnTheVerifiedIdentity()
+    {
+        var (account, project) = await AccountAsync(entitled: true);
+        var key = await GatewayFixture.CreateKeyAsync(Platform, account, GatewayEnvironment.Sandbox);
+        var dataSpace = await DataSpaceIdAsync(await CreateDataSpaceAsync(account, project, "staging", "testing"));
+
+        var viaHeader = await (await Gateway(key, HttpMethod.Get, "/merchant-registry/v1/ping", dataSpace: dataSpace)).ReadNodeAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Platform.SandboxGatewayUrl, "/merchant-registry/v1/ping"));
+        request.Headers.Add(GatewayHeaders.ApiKey, key.ApiKey);
+        request.Headers.Add(GatewayHeaders.Signature, key.Token());
+        request.Headers.Add(GatewayHeaders.DataSpaceIdAlias, dataSpace);
+        var viaMagentoHeader = await (await Http.SendAsync(request)).ReadNodeAsync();
+
+        Assert.Equal(dataSpace, viaHeader["dataSpace"]!["id"]!.GetValue<string>());
+        Assert.Equal(dataSpace, viaMagentoHeader["dataSpace"]!["id"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Copy_PutsEveryPaymentOfOneDataSpaceIntoAnother_AndLeavesTheSourceIntact()
+    {
+        var (account, project) = await AccountAsync(entitled: true);
+        var key = await GatewayFixture.CreateKeyAsync(Platform, account, GatewayEnvironment.Production);
+        var from = await DataSpaceIdAsync(await CreateDataSpaceAsync(account, project, "live", "production"));
+        var to = await DataSpaceIdAsync(await CreateDataSpaceAsync(account, project, "staging", "testing"));
+        for (var i = 0; i < 3; i++)
+        {
+            var payment = await Gateway(key, HttpMethod.Post, "/payments/v1/payments", new { reference = $"order-{i}", amount = 1999, currency = "eur" }, from);
+            Assert.Equal(HttpStatusCode.Created, payment.StatusCode);
+        }
+
+        var copied = await Gateway(key, HttpMethod.Post, $"/merchant-registry/v1/registry/data-spaces/{to}/copy", new { from });
+
+        Assert.Equal(HttpStatusCode.OK, copied.StatusCode);
+        Assert.Equal(3, (await copied.ReadNodeAsync())["copied"]![0]!["items"]!.GetValue<int>());
+        var target = (await (await Gateway(key, HttpMethod.Get, "/payments/v1/payments", dataSpace: to)).ReadNodeAsync()).AsArray();
+        Assert.Equal(["order-0", "order-1", "order-2"], target.Select(p => p!["reference"]!.GetValue<string>()).Order());
+        Assert.Equal(3, (await (await Gateway(key, HttpMethod.Get, "/payments/v1/payments", dataSpace: from)).ReadNodeAsync()).AsArray().Count);
+        var holdings = await (await Api.GetAsync($"/api/v1/accounts/{account}/data-spaces/{to}")).ReadNodeAsync();
+        Assert.Equal(3, holdings["holdings"]![0]!["items"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Delete_RefusesADataSpaceThatHoldsDataOrIsBound_SayingWhatWouldBeLost_UnlessForced()
+    {
+        var (account, project) = await AccountAsync(entitled: true);
+        var key = await GatewayFixture.CreateKeyAsync(Platform, account, GatewayEnvironment.Production);
+        var dataSpace = await DataSpaceIdAsync(await CreateDataSpaceAsync(account, project, "live", "production"));
+        var empty = await DataSpaceIdAsync(await CreateDataSpaceAsync(account, project, "spare", "testing"));
+        await Gateway(key, HttpMethod.Post, "/payments/v1/payments", new { reference = "order-1", amount = 500, currency = "USD" }, dataSpace);
+        await Gateway(key, HttpMethod.Put, $"/merchant-registry/v1/registry/data-spaces/{dataSpace}/instance", new { instanceId = "shop-live" });
+
+        var refused = await Api.DeleteAsync($"/api/v1/accounts/{account}/data-spaces/{dataSpace}");
+        var emptyDeleted = await Api.DeleteAsync($"/api/v1/accounts/{account}/data-spaces/{empty}");
+        var forced = await Api.DeleteAsync($"/api/v1/accounts/{account}/data-spaces/{dataSpace}?force=true");
+
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        var problem = await refused.ReadNodeAsync();
+        Assert.Equal(ProblemCodes.DataSpaceNotEmpty, problem["code"]!.GetValue<string>());
+        Assert.Contains("1 payments item(s)", problem["detail"]!.GetValue<string>());
+        Assert.Contains("shop-live", problem["detail"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.OK, emptyDeleted.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, forced.StatusCode);
+        Assert.Empty((await (await Api.GetAsync($"/api/v1/accounts/{account}/data-spaces")).ReadNodeAsync()).AsArray());
+    }
+
+    [Fact]
+    public async Task Services_ListPaymentServicesWithTheCallersEntitlement()
+    {
+        var (entitled, _) = await AccountAsync(entitled: true);
+        var (notEntitled, _) = await AccountAsync(entitled: false);
+
+        var forEntitled = await (await Gateway(await GatewayFixture.CreateKeyAsync(Platform, entitled, GatewayEnvironment.Sandbox),
+            HttpMethod.Get, "/merchant-registry/v1/services")).ReadNodeAsync();
+        var forOther = await (await Gateway(await GatewayFixture.CreateKeyAsync(Platform, notEntitled, GatewayEnvironment.Sandbox),
+            HttpMethod.Get, "/merchant-registry/v1/services")).ReadNodeAsync();
+
+        Assert.Equal("payments", forEntitled[0]!["id"]!.GetValue<string>());
+        Assert.Equal("/payments", forEntitled[0]!["pathPrefix"]!.GetValue<string>());
+        Assert.True(forEntitled[0]!["entitled"]!.GetValue<bool>());
+        Assert.False(forOther[0]!["entitled"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task PaymentServices_NeedsAnEntitledAccountAndADataSpace()
+    {
+        var (notEntitled, project) = await AccountAsync(entitled: false);
+        var key = await GatewayFixture.CreateKeyAsync(Platform, notEntitled, GatewayEnvironment.Production);
+        var dataSpace = await DataSpaceIdAsync(await CreateDataSpaceAsync(notEntitled, project, "live", "production"));
+        var (entitled, _) = await AccountAsync(entitled: true);
+        var entitledKey = await GatewayFixture.CreateKeyAsync(Platform, entitled, GatewayEnvironment.Production);
+
+        var refused = await Gateway(key, HttpMethod.Get, "/payments/v1/payments", dataSpace: dataSpace);
+        var noDataSpace = await Gateway(entitledKey, HttpMethod.Get, "/payments/v1/payments");
+
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal(ProblemCodes.NotEntitled, await refused.ProblemCodeAsync());
+        Assert.Equal(HttpStatusCode.BadRequest, noDataSpace.StatusCode);
+        Assert.Equal(ProblemCodes.DataSpaceRequired, await noDataSpace.ProblemCodeAsync());
+    }
+
+    public static TheoryData<string, string, string, string?, HttpStatusCode, string> BadInputs => new()
+    {
+        // name, method, path ({a} account, {p} its project, {d} one of its data spaces), body, status, code
+        { "unknown data space type", "POST", "/api/v1/accounts/{a}/data-spaces", """{"projectId":"{p}","name":"x","type":"staging"}""", HttpStatusCode.BadRequest, ProblemCodes.InvalidRequest },
+        { "no name", "POST", "/api/v1/accounts/{a}/data-spaces", """{"projectId":"{p}","type":"testing"}""", HttpStatusCode.BadRequest, ProblemCodes.InvalidRequest },
+        { "name of 101 characters", "POST", "/api/v1/accounts/{a}/data-spaces", $$"""{"projectId":"{p}","name":"{{new string('n', 101)}}","type":"testing"}""", HttpStatusCode.BadRequest, ProblemCodes.InvalidRequest },
+        { "unknown project", "POST", "/api/v1/accounts/{a}/data-spaces", """{"projectId":"prj_nope","name":"x","type":"testing"}""", HttpStatusCode.NotFound, ProblemCodes.ProjectNotFound },
+        { "unknown account", "POST", "/api/v1/accounts/acc_nope/data-spaces", """{"projectId":"{p}","name":"x","type":"testing"}""", HttpStatusCode.NotFound, ProblemCodes.AccountNotFound },
+        { "unknown account: projects", "GET", "/api/v1/accounts/acc_nope/projects", null, HttpStatusCode.NotFound, ProblemCodes.AccountNotFound },
+        { "duplicate name in the project", "POST", "/api/v1/accounts/{a}/data-spaces", """{"projectId":"{p}","name":"first","type":"testing"}""", HttpStatusCode.Conflict, ProblemCodes.DataSpaceExists },
+        { "rename to nothing", "PATCH", "/api/v1/accounts/{a}/data-spaces/{d}", """{"name":" "}""", HttpStatusCode.BadRequest, ProblemCodes.InvalidRequest },
+        { "rename unknown", "PATCH", "/api/v1/accounts/{a}/data-spaces/ds_nope", """{"name":"x"}""", HttpStatusCode.NotFound, ProblemCodes.DataSpaceNotFound },
+        { "delete unknown", "DELETE", "/api/v1/accounts/{a}/data-spaces/ds_nope", null, HttpStatusCode.NotFound, ProblemCodes.DataSpaceNotFound },
+        { "copy into itself", "POST", "/api/v1/accounts/{a}/data-spaces/{d}/copy", """{"from":"{d}"}""", HttpStatusCode.BadRequest, ProblemCodes.InvalidRequest },
+        { "copy without from", "POST", "/api/v1/accounts/{a}/data-spaces/{d}/copy", "{}", HttpStatusCode.BadRequest, ProblemCodes.InvalidRequest },
+        { "copy from unknown", "POST", "/api/v1/accounts/{a}/data-spaces/{d}/copy", """{"from":"ds_nope"}""", HttpStatusCode.NotFound, ProblemCodes.DataSpaceNotFound },
+        { "project without name", "POST", "/api/v1/accounts/{a}/projects", "{}", HttpStatusCode.BadRequest, ProblemCodes.InvalidRequest },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadInputs))]
+    public async Task BadManagementInput_IsAnsweredWithItsCode(string name, string method, string path, string? body, HttpStatusCode status, string code)
+    {
+        var (account, project) = await AccountAsync(entitled: true);
+        var dataSpace = await DataSpaceIdAsync(await CreateDataSpaceAsync(account, project, "first", "testing"));
+        string Fill(string s) => s.Replace("{a}", account).Replace("{p}", project).Replace("{d}", dataSpace);
+        using var request = new HttpRequestMessage(new HttpMethod(method), Fill(path));
+        if (body is not null)
+        {
+            request.Content = new StringContent(Fill(body), MediaTypeHeaderValue.Parse("application/json"));
+        }
+
+        var response = await Api.SendAsync(request);
+
+        Assert.True(status == response.StatusCode, $"{name}: expected {status}, got {response.StatusCode}");
+        Assert.Equal(code, await response.ProblemCodeAsync());
+    }
+
+    [Theory]
+    [InlineData("PUT", "/instance", """{"instanceId":""}""")]
+    [InlineData("PUT", "/instance", """{"instanceId":"has spaces"}""")]
+    [InlineData("PUT", "/instance", "{}")]
+    [InlineData("PUT", "/instance", "not json")]
+    [InlineData("DELETE", "/instance", null)]
+    [InlineData("POST", "/copy", """{"from":null}""")]
+    public async Task BadGatewayInput_IsAnsweredInvalidRequest(string method, string suffix, string? body)
+    {
+        var (account, project) = await AccountAsync(entitled: true);
+        var key = await GatewayFixture.CreateKeyAsync(Platform, account, GatewayEnvironment.Sandbox);
+        var dataSpace = await DataSpaceIdAsync(await CreateDataSpaceAsync(account, project, "staging", "testing"));
+        using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(Platform.SandboxGatewayUrl, $"/merchant-registry/v1/registry/data-spaces/{dataSpace}{suffix}"));
+        request.Headers.Add(GatewayHeaders.ApiKey, key.ApiKey);
+        request.Headers.Add(GatewayHeaders.Signature, key.Token());
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, MediaTypeHeaderValue.Parse("application/json"));
+        }
+
+        var response = await Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(ProblemCodes.InvalidRequest, await response.ProblemCodeAsync());
+    }
+
+    [Fact]
+    public async Task ConflictingDataSpaceHeaders_AreAnsweredInvalidRequest()
+    {
+        var (account, project) = await AccountAsync(entitled: true);
+        var key = await GatewayFixture.CreateKeyAsync(Platform, account, GatewayEnvironment.Sandbox);
+        var dataSpace = await DataSpaceIdAsync(await CreateDataSpaceAsync(account, project, "staging", "testing"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Platform.SandboxGatewayUrl, "/merchant-registry/v1/ping"));
+        request.Headers.Add(GatewayHeaders.ApiKey, key.ApiKey);
+        request.Headers.Add(GatewayHeaders.Signature, key.Token());
+        request.Headers.Add(GatewayHeaders.DataSpaceId, dataSpace);
+        request.Headers.Add(GatewayHeaders.DataSpaceIdAlias, "ds_other");
+
+        var response = await Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(ProblemCodes.InvalidRequest, await response.ProblemCodeAsync());
+    }
+
+    private async Task<(string Account, string Project)> AccountAsync(bool entitled)
+    {
+        var account = await GatewayFixture.CreateAccountAsync(Platform);
+        if (entitled)
+        {
+            (await Api.PutAsync($"/api/v1/accounts/{account}/entitlements/payments", null)).EnsureSuccessStatusCode();
+        }
+
+        var projects = (await (await Api.GetAsync($"/api/v1/accounts/{account}/projects")).ReadNodeAsync()).AsArray();
+        return (account, projects[0]!["id"]!.GetValue<string>());
+    }
+
+    private Task<HttpResponseMessage> CreateDataSpaceAsync(string account, string project, string name, string type) =>
+        Api.PostAsJsonAsync($"/api/v1/accounts/{account}/data-spaces", new { projectId = project, name, type });
+
+    private static async Task<string> DataSpaceIdAsync(HttpResponseMessage created)
+    {
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        return (await created.ReadNodeAsync())["id"]!.GetValue<string>();
+    }
+
+    private async Task<HttpResponseMessage> Gateway(TestKey key, HttpMethod method, string path, object? body = null, string? dataSpace = null)
+    {
+        var gateway = key.Environment == GatewayEnvironment.Production ? Platform.ProductionGatewayUrl : Platform.SandboxGatewayUrl;
+        using var request = new HttpRequestMessage(method, new Uri(gateway, path));
+        request.Headers.Add(GatewayHeaders.ApiKey, key.ApiKey);
+        request.Headers.Add(GatewayHeaders.Signature, key.Token());
+        if (dataSpace is not null)
+        {
+            request.Headers.Add(GatewayHeaders.DataSpaceId, dataSpace);
+        }
+
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        return await Http.SendAsync(request);
+    }
+}
