@@ -76,6 +76,33 @@ public sealed class ManagementClient : IDisposable
     public Task<ApiResult> ListAuditAsync(string accountId, int? limit, CancellationToken ct) =>
         SendAsync(HttpMethod.Get, $"accounts/{Segment(accountId)}/audit{(limit is { } n ? $"?limit={n}" : "")}", null, ct);
 
+    public Task<ApiResult> ListProjectsAsync(string accountId, CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, $"accounts/{Segment(accountId)}/projects", null, ct);
+
+    public Task<ApiResult> CreateProjectAsync(string accountId, string name, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, $"accounts/{Segment(accountId)}/projects", new JsonObject { ["name"] = name }, ct);
+
+    public Task<ApiResult> CreateDataSpaceAsync(string accountId, string projectId, string name, string type, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, $"accounts/{Segment(accountId)}/data-spaces",
+            new JsonObject { ["projectId"] = projectId, ["name"] = name, ["type"] = type }, ct);
+
+    public Task<ApiResult> ListDataSpacesAsync(string accountId, CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, $"accounts/{Segment(accountId)}/data-spaces", null, ct);
+
+    public Task<ApiResult> RenameDataSpaceAsync(string accountId, string dataSpaceId, string name, CancellationToken ct) =>
+        SendAsync(HttpMethod.Patch, $"accounts/{Segment(accountId)}/data-spaces/{Segment(dataSpaceId)}", new JsonObject { ["name"] = name }, ct);
+
+    /// <summary>Deletes a data space; without <paramref name="force"/> one holding data or bound to an instance is refused.</summary>
+    public Task<ApiResult> DeleteDataSpaceAsync(string accountId, string dataSpaceId, bool force, CancellationToken ct) =>
+        SendAsync(HttpMethod.Delete, $"accounts/{Segment(accountId)}/data-spaces/{Segment(dataSpaceId)}{(force ? "?force=true" : "")}", null, ct);
+
+    public Task<ApiResult> ReleaseDataSpaceAsync(string accountId, string dataSpaceId, CancellationToken ct) =>
+        SendAsync(HttpMethod.Delete, $"accounts/{Segment(accountId)}/data-spaces/{Segment(dataSpaceId)}/instance", null, ct);
+
+    /// <summary>Copies every service's data of <paramref name="from"/> into <paramref name="to"/> (R18).</summary>
+    public Task<ApiResult> CopyDataSpaceAsync(string accountId, string from, string to, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, $"accounts/{Segment(accountId)}/data-spaces/{Segment(to)}/copy", new JsonObject { ["from"] = from }, ct);
+
     public void Dispose() => _http.Dispose();
 
     private static string Segment(string value) => Uri.EscapeDataString(value);

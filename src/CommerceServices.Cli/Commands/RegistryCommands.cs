@@ -1,0 +1,110 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+
+namespace CommerceServices.Cli.Commands;
+
+/// <summary><c>projects …</c> and <c>data-spaces …</c>: an account's SaaS projects and data spaces (R3, R13, R18).</summary>
+public static class RegistryCommands
+{
+    public static Command BuildProjects(GlobalOptions globals)
+    {
+        var command = new Command("projects", "List or add an account's SaaS projects.");
+
+        var account = CommonOptions.Account();
+        command.Subcommands.Add(new Command("list", "List an account's projects.").With(account).WithAction(globals, async (cli, ct) =>
+            cli.Render(await cli.Client.ListProjectsAsync(cli.Value(account), ct), projects => cli.Output.WriteTable(
+                ["id", "name", "created"],
+                (projects as JsonArray ?? []).Select(p => (IReadOnlyList<string?>)
+                    [CliOutput.Text(p, "id"), CliOutput.Text(p, "name"), CliOutput.Time(p, "createdAt")])))));
+
+        var createAccount = CommonOptions.Account();
+        var name = Name("The project's name.");
+        command.Subcommands.Add(new Command("create", "Add a project to an account.").With(createAccount, name).WithAction(globals, async (cli, ct) =>
+            cli.Render(await cli.Client.CreateProjectAsync(cli.Value(createAccount), cli.Value(name), ct), WriteOne(cli))));
+        return command;
+    }
+
+    public static Command BuildDataSpaces(GlobalOptions globals)
+    {
+        var command = new Command("data-spaces", "Create, list, rename, delete, release and copy data spaces.");
+        command.Subcommands.Add(Create(globals));
+        command.Subcommands.Add(List(globals));
+        command.Subcommands.Add(Rename(globals));
+        command.Subcommands.Add(Delete(globals));
+        command.Subcommands.Add(Release(globals));
+        command.Subcommands.Add(Copy(globals));
+        return command;
+    }
+
+    private static Command Create(GlobalOptions globals)
+    {
+        var account = CommonOptions.Account();
+        var project = new Option<string>("--project", "-p") { Description = "The project id (see 'projects list').", HelpName = "id", Required = true };
+        var name = Name("The data space's name, unique in its project.");
+        var type = new Option<string>("--type", "-t") { Description = "production or testing.", HelpName = "production|testing", Required = true };
+        return new Command("create", "Create a data space, within the account's quota.").With(account, project, name, type).WithAction(globals, async (cli, ct) =>
+            cli.Render(await cli.Client.CreateDataSpaceAsync(cli.Value(account), cli.Value(project), cli.Value(name), cli.Value(type), ct), WriteOne(cli)));
+    }
+
+    private static Command List(GlobalOptions globals)
+    {
+        var account = CommonOptions.Account();
+        return new Command("list", "List an account's data spaces.").With(account).WithAction(globals, async (cli, ct) =>
+            cli.Render(await cli.Client.ListDataSpacesAsync(cli.Value(account), ct), spaces => cli.Output.WriteTable(
+                ["id", "name", "type", "project", "instance"],
+                (spaces as JsonArray ?? []).Select(d => (IReadOnlyList<string?>)
+                [
+                    CliOutput.Text(d, "id"), CliOutput.Text(d, "name"), CliOutput.Text(d, "type"), CliOutput.Text(d, "projectId"),
+                    CliOutput.Text(d, "instanceId") ?? "(free)",
+                ]))));
+    }
+
+    private static Command Rename(GlobalOptions globals)
+    {
+        var account = CommonOptions.Account();
+        var dataSpace = DataSpace();
+        var name = Name("The new name.");
+        return new Command("rename", "Rename a data space.").With(account, dataSpace, name).WithAction(globals, async (cli, ct) =>
+            cli.Render(await cli.Client.RenameDataSpaceAsync(cli.Value(account), cli.Value(dataSpace), cli.Value(name), ct), WriteOne(cli)));
+    }
+
+    private static Command Delete(GlobalOptions globals)
+    {
+        var account = CommonOptions.Account();
+        var dataSpace = DataSpace();
+        var force = new Option<bool>("--force") { Description = "Delete even when it holds data or is bound to an instance: that data is lost." };
+        return new Command("delete", "Delete a data space. One that holds data or is bound is refused, saying what would be lost, unless --force.")
+            .With(account, dataSpace, force).WithAction(globals, async (cli, ct) =>
+                cli.Render(await cli.Client.DeleteDataSpaceAsync(cli.Value(account), cli.Value(dataSpace), cli.Parse.GetValue(force), ct),
+                    deleted => cli.Output.Out.WriteLine($"Deleted data space {CliOutput.Text(deleted, "id")} ('{CliOutput.Text(deleted, "name")}').")));
+    }
+
+    private static Command Release(GlobalOptions globals)
+    {
+        var account = CommonOptions.Account();
+        var dataSpace = DataSpace();
+        return new Command("release", "Free a data space from the instance bound to it.").With(account, dataSpace).WithAction(globals, async (cli, ct) =>
+            cli.Render(await cli.Client.ReleaseDataSpaceAsync(cli.Value(account), cli.Value(dataSpace), ct), WriteOne(cli)));
+    }
+
+    private static Command Copy(GlobalOptions globals)
+    {
+        var account = CommonOptions.Account();
+        var from = new Option<string>("--from") { Description = "The data space to copy from.", HelpName = "id", Required = true };
+        var to = new Option<string>("--to") { Description = "The data space to copy into.", HelpName = "id", Required = true };
+        return new Command("copy", "Copy every service's data of one data space into another, so moving an instance loses nothing.")
+            .With(account, from, to).WithAction(globals, async (cli, ct) =>
+                cli.Render(await cli.Client.CopyDataSpaceAsync(cli.Value(account), cli.Value(from), cli.Value(to), ct), copied =>
+                    cli.Output.WriteTable(["service", "items copied"], (copied?["copied"] as JsonArray ?? []).Select(c => (IReadOnlyList<string?>)
+                        [CliOutput.Text(c, "service"), c?["items"]?.ToString()]))));
+    }
+
+    private static Option<string> DataSpace() =>
+        new("--data-space", "-d") { Description = "The data space id.", HelpName = "id", Required = true };
+
+    private static Option<string> Name(string description) =>
+        new("--name", "-n") { Description = description, HelpName = "name", Required = true };
+
+    private static Action<JsonNode?> WriteOne(CommandContext cli) => node =>
+        cli.Output.WriteDetails((node as JsonObject ?? []).Select(p => (p.Key, p.Value is JsonValue or null ? p.Value?.ToString() : p.Value.ToJsonString())));
+}
