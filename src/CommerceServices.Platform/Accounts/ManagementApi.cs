@@ -48,15 +48,15 @@ public static class ManagementApi
 
     private static async Task<Results<Ok<AccountView>, ProblemHttpResult>> GetAccount(
         string accountId, AccountService accounts, CancellationToken ct) =>
-        ToResult(await accounts.GetAsync(accountId, ct), AccountView.Of);
+        (await accounts.GetAsync(accountId, ct)).ToOk(AccountView.Of);
 
     private static async Task<Results<Ok<AccountView>, ProblemHttpResult>> GrantEntitlement(
         string accountId, string service, AccountService accounts, HttpContext http, CancellationToken ct) =>
-        ToResult(await accounts.GrantAsync(accountId, service, http.Actor(), ct), AccountView.Of);
+        (await accounts.GrantAsync(accountId, service, http.Actor(), ct)).ToOk(AccountView.Of);
 
     private static async Task<Results<Ok<AccountView>, ProblemHttpResult>> RevokeEntitlement(
         string accountId, string service, AccountService accounts, HttpContext http, CancellationToken ct) =>
-        ToResult(await accounts.RevokeAsync(accountId, service, http.Actor(), ct), AccountView.Of);
+        (await accounts.RevokeAsync(accountId, service, http.Actor(), ct)).ToOk(AccountView.Of);
 
     private static async Task<Results<Created<IssuedKeyPairView>, ProblemHttpResult>> CreateKey(
         string accountId, IssueKeyRequest? request, KeyPairService keys, TimeProvider time, HttpContext http, CancellationToken ct)
@@ -111,7 +111,4 @@ public static class ManagementApi
         outcome.Error is { } error
             ? Problems.Of(error)
             : TypedResults.Created($"/api/v1/accounts/{accountId}/keys", IssuedKeyPairView.Of(outcome.Value!, time.GetUtcNow()));
-
-    private static Results<Ok<TView>, ProblemHttpResult> ToResult<T, TView>(Outcome<T> outcome, Func<T, TView> view) =>
-        outcome.Error is { } error ? Problems.Of(error) : TypedResults.Ok(view(outcome.Value!));
 }

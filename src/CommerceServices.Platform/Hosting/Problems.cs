@@ -27,6 +27,13 @@ public readonly struct Outcome<T>
     public static implicit operator Outcome<T>(PlatformError error) => new(default, error);
 }
 
+public static class OutcomeResults
+{
+    /// <summary>200 with the value's view, or the refusal as a problem.</summary>
+    public static Results<Ok<TView>, ProblemHttpResult> ToOk<T, TView>(this Outcome<T> outcome, Func<T, TView> view) =>
+        outcome.Error is { } error ? Problems.Of(error) : TypedResults.Ok(view(outcome.Value!));
+}
+
 /// <summary>Writes refusals as RFC 9457 <c>application/problem+json</c> with a <c>code</c> member.</summary>
 public static class Problems
 {

@@ -42,14 +42,14 @@ public static class RegistryApi
     private static async Task<Results<Ok<RegistryView>, ProblemHttpResult>> Registry(HttpContext http, RegistryService registry)
     {
         var outcome = await registry.ListProjectsAsync(GatewayCaller.From(http.User).AccountId, http.RequestAborted);
-        return outcome.Error is { } error ? Problems.Of(error) : TypedResults.Ok(RegistryView.Of(outcome.Value!));
+        return outcome.ToOk(RegistryView.Of);
     }
 
     private static async Task<Results<Ok<DataSpaceDetailsView>, ProblemHttpResult>> DataSpace(
         string dataSpaceId, HttpContext http, RegistryService registry)
     {
         var outcome = await registry.GetDataSpaceAsync(GatewayCaller.From(http.User).AccountId, dataSpaceId, http.RequestAborted);
-        return outcome.Error is { } error ? Problems.Of(error) : TypedResults.Ok(DataSpaceDetailsView.Of(outcome.Value!));
+        return outcome.ToOk(DataSpaceDetailsView.Of);
     }
 
     private static async Task<Results<Ok<DataSpaceView>, ProblemHttpResult>> Bind(
@@ -57,7 +57,7 @@ public static class RegistryApi
     {
         var caller = GatewayCaller.From(http.User);
         var outcome = await registry.BindInstanceAsync(caller.AccountId, dataSpaceId, request?.InstanceId, Actor(caller), http.RequestAborted);
-        return outcome.Error is { } error ? Problems.Of(error) : TypedResults.Ok(DataSpaceView.Of(outcome.Value!));
+        return outcome.ToOk(DataSpaceView.Of);
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Release(

@@ -34,7 +34,7 @@ public static class RegistryManagementApi
         string accountId, RegistryService registry, CancellationToken ct)
     {
         var outcome = await registry.ListProjectsAsync(accountId, ct);
-        return outcome.Error is { } error ? Problems.Of(error) : TypedResults.Ok(outcome.Value!.Select(ProjectView.Of));
+        return outcome.ToOk(v => v.Select(ProjectView.Of));
     }
 
     private static async Task<Results<Created<ProjectView>, ProblemHttpResult>> CreateProject(
@@ -63,7 +63,7 @@ public static class RegistryManagementApi
         string accountId, RegistryService registry, CancellationToken ct)
     {
         var outcome = await registry.ListDataSpacesAsync(accountId, ct);
-        return outcome.Error is { } error ? Problems.Of(error) : TypedResults.Ok(outcome.Value!.Select(DataSpaceView.Of));
+        return outcome.ToOk(v => v.Select(DataSpaceView.Of));
     }
 
     private static async Task<Results<Created<DataSpaceView>, ProblemHttpResult>> CreateDataSpace(
@@ -78,28 +78,28 @@ public static class RegistryManagementApi
         string accountId, string dataSpaceId, RegistryService registry, CancellationToken ct)
     {
         var outcome = await registry.GetDataSpaceAsync(accountId, dataSpaceId, ct);
-        return outcome.Error is { } error ? Problems.Of(error) : TypedResults.Ok(DataSpaceDetailsView.Of(outcome.Value!));
+        return outcome.ToOk(DataSpaceDetailsView.Of);
     }
 
     private static async Task<Results<Ok<DataSpaceView>, ProblemHttpResult>> RenameDataSpace(
         string accountId, string dataSpaceId, RenameDataSpaceRequest? request, RegistryService registry, HttpContext http, CancellationToken ct)
     {
         var outcome = await registry.RenameDataSpaceAsync(accountId, dataSpaceId, request?.Name, http.Actor(), ct);
-        return outcome.Error is { } error ? Problems.Of(error) : TypedResults.Ok(DataSpaceView.Of(outcome.Value!));
+        return outcome.ToOk(DataSpaceView.Of);
     }
 
     private static async Task<Results<Ok<DataSpaceDetailsView>, ProblemHttpResult>> DeleteDataSpace(
         string accountId, string dataSpaceId, bool? force, RegistryService registry, HttpContext http, CancellationToken ct)
     {
         var outcome = await registry.DeleteDataSpaceAsync(accountId, dataSpaceId, force ?? false, http.Actor(), ct);
-        return outcome.Error is { } error ? Problems.Of(error) : TypedResults.Ok(DataSpaceDetailsView.Of(outcome.Value!));
+        return outcome.ToOk(DataSpaceDetailsView.Of);
     }
 
     private static async Task<Results<Ok<DataSpaceView>, ProblemHttpResult>> ReleaseDataSpace(
         string accountId, string dataSpaceId, RegistryService registry, HttpContext http, CancellationToken ct)
     {
         var outcome = await registry.ReleaseAsync(accountId, dataSpaceId, instanceId: null, http.Actor(), ct);
-        return outcome.Error is { } error ? Problems.Of(error) : TypedResults.Ok(DataSpaceView.Of(outcome.Value!));
+        return outcome.ToOk(DataSpaceView.Of);
     }
 
     private static async Task<Results<Ok<CopyResult>, ProblemHttpResult>> CopyDataSpace(
