@@ -24,6 +24,12 @@ if [[ -z ${COMMERCE_TEST_POSTGRES:-} ]] && ! ls /usr/lib/postgresql/*/bin/initdb
   install_packages postgresql || exit 1
 fi
 
+# The gateway's compatibility test signs a token with openssl, an implementation independent of ours.
+if ! command -v openssl >/dev/null 2>&1; then
+  log "installing openssl"
+  install_packages openssl || exit 1
+fi
+
 results=artifacts/test-results
 rm -rf "$results"
 mkdir -p "$results"
