@@ -31,6 +31,7 @@ public sealed class AccountService(PlatformDbContext db, AuditLog audit, TimePro
             CreatedAt = time.GetUtcNow(),
         };
         db.Accounts.Add(account);
+        db.Projects.Add(Registry.RegistryService.NewDefaultProject(account.Id, account.CreatedAt));
         audit.Record(account.Id, AuditActions.AccountCreated, actor, detail: normalizedEmail);
         try
         {

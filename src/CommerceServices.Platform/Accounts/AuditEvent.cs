@@ -28,4 +28,10 @@ public static class AuditActions
     public const string KeyUploaded = "key.uploaded";
     public const string KeyRolled = "key.rolled";
     public const string KeyRevoked = "key.revoked";
+    public const string DataSpaceCreated = "data_space.created";
+    public const string DataSpaceRenamed = "data_space.renamed";
+    public const string DataSpaceDeleted = "data_space.deleted";
+    public const string DataSpaceBound = "data_space.bound";
+    public const string DataSpaceReleased = "data_space.released";
+    public const string DataSpaceCopied = "data_space.copied";
 }

@@ -1,4 +1,6 @@
 using CommerceServices.Platform.Accounts;
+using CommerceServices.Platform.Payments;
+using CommerceServices.Platform.Registry;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace CommerceServices.Platform.Data;
@@ -13,6 +15,12 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
     public DbSet<KeyPair> KeyPairs => Set<KeyPair>();
 
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+
+    public DbSet<Project> Projects => Set<Project>();
+
+    public DbSet<DataSpace> DataSpaces => Set<DataSpace>();
+
+    public DbSet<Payment> Payments => Set<Payment>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(PlatformDbContext).Assembly);

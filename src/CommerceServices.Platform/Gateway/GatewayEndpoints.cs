@@ -20,7 +20,8 @@ public static class GatewayEndpoints
         app.MapGroup("")
             .RequireListener(PlatformListener.ProductionGateway, PlatformListener.SandboxGateway)
             .RequireAuthorization(GatewaySignatureDefaults.PolicyName)
-            .RequireRateLimiting(RateLimitPolicy);
+            .RequireRateLimiting(RateLimitPolicy)
+            .AddEndpointFilter<Registry.DataSpaceFilter>();
 
     public sealed record GatewayInfo(string Environment, DateTimeOffset ServerTime);
 

@@ -2,6 +2,7 @@ using CommerceServices.Platform.Accounts;
 using CommerceServices.Platform.Data;
 using CommerceServices.Platform.Gateway;
 using CommerceServices.Platform.Gateway.Authentication;
+using CommerceServices.Platform.Payments;
 using CommerceServices.Platform.Registry;
 using CommerceServices.Platform.Hosting.Operator;
 using Microsoft.AspNetCore.Authentication;
@@ -46,6 +47,9 @@ public static partial class PlatformApplication
         services.AddScoped<AuditLog>();
         services.AddScoped<AccountService>();
         services.AddScoped<KeyPairService>();
+        services.AddOptions<RegistryOptions>().BindConfiguration(RegistryOptions.Section);
+        services.AddScoped<RegistryService>();
+        services.AddScoped<IDataSpaceStore, PaymentsDataStore>();
 
         services.AddSingleton<OperatorCredentials>();
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section);
@@ -83,8 +87,11 @@ public static partial class PlatformApplication
 
         app.MapHealthChecks("/healthz");
         app.MapManagementApi();
+        app.MapRegistryManagementApi();
         app.MapGatewayInfo();
-        app.MapGateway().MapRegistryApi();
+        var gateway = app.MapGateway();
+        gateway.MapRegistryApi();
+        gateway.MapPaymentsApi();
         return app;
     }
 

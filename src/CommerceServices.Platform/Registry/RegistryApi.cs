@@ -1,23 +1,92 @@
+using CommerceServices.Platform.Accounts;
+using CommerceServices.Platform.Data;
 using CommerceServices.Platform.Gateway;
+using CommerceServices.Platform.Hosting;
 using CommerceServices.Protocol;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CommerceServices.Platform.Registry;
 
-/// <summary>The merchant registry as instances see it, through either gateway.</summary>
+/// <summary>The merchant registry as instances see it, through either gateway (DESIGN.md section 3).</summary>
 public static class RegistryApi
 {
     public static RouteGroupBuilder MapRegistryApi(this RouteGroupBuilder gateway)
     {
         var registry = gateway.MapGroup("/merchant-registry/v1").WithTags("Merchant registry");
         registry.MapGet("/ping", Ping).WithName("Ping").WithSummary("200 when the key pair is valid for this gateway.");
+        registry.MapGet("/registry", Registry).WithName("Registry").WithSummary("The account's projects and their data spaces.");
+        registry.MapGet("/registry/data-spaces/{dataSpaceId}", DataSpace).WithName("RegistryDataSpace")
+            .WithSummary("A data space of the account and what each service keeps in it.");
+        registry.MapPut("/registry/data-spaces/{dataSpaceId}/instance", Bind).WithName("BindInstance")
+            .WithSummary("Bind the calling instance to a data space (R13); idempotent.");
+        registry.MapDelete("/registry/data-spaces/{dataSpaceId}/instance", Release).WithName("ReleaseInstance")
+            .WithSummary("Free a data space this instance is bound to.");
+        registry.MapPost("/registry/data-spaces/{dataSpaceId}/copy", Copy).WithName("CopyIntoDataSpace")
+            .WithSummary("Copy every service's data of another data space of the account into this one (R18).");
+        registry.MapGet("/services", Services).WithName("Services").WithSummary("The services behind this gateway (R11).");
         return registry;
     }
 
-    public sealed record PingResponse(string AccountId, string Environment, string ApiKey);
+    public sealed record PingResponse(string AccountId, string Environment, string ApiKey, DataSpaceView? DataSpace);
 
-    private static PingResponse Ping(HttpContext http)
+    public sealed record ServiceView(string Id, string Name, string PathPrefix, bool Entitled);
+
+    private static async Task<PingResponse> Ping(HttpContext http, RegistryService registry)
     {
         var caller = GatewayCaller.From(http.User);
-        return new PingResponse(caller.AccountId, caller.Environment.ToName(), caller.ApiKey);
+        var dataSpace = caller.DataSpaceId is null ? null : await registry.FindAsync(caller.AccountId, caller.DataSpaceId, false, http.RequestAborted);
+        return new PingResponse(caller.AccountId, caller.Environment.ToName(), caller.ApiKey,
+            dataSpace is null ? null : DataSpaceView.Of(dataSpace));
     }
+
+    private static async Task<Results<Ok<RegistryView>, ProblemHttpResult>> Registry(HttpContext http, RegistryService registry)
+    {
+        var outcome = await registry.ListProjectsAsync(GatewayCaller.From(http.User).AccountId, http.RequestAborted);
+        return outcome.Error is { } error ? Problems.Of(error) : TypedResults.Ok(RegistryView.Of(outcome.Value!));
+    }
+
+    private static async Task<Results<Ok<DataSpaceDetailsView>, ProblemHttpResult>> DataSpace(
+        string dataSpaceId, HttpContext http, RegistryService registry)
+    {
+        var outcome = await registry.GetDataSpaceAsync(GatewayCaller.From(http.User).AccountId, dataSpaceId, http.RequestAborted);
+        return outcome.Error is { } error ? Problems.Of(error) : TypedResults.Ok(DataSpaceDetailsView.Of(outcome.Value!));
+    }
+
+    private static async Task<Results<Ok<DataSpaceView>, ProblemHttpResult>> Bind(
+        string dataSpaceId, BindInstanceRequest? request, HttpContext http, RegistryService registry)
+    {
+        var caller = GatewayCaller.From(http.User);
+        var outcome = await registry.BindInstanceAsync(caller.AccountId, dataSpaceId, request?.InstanceId, Actor(caller), http.RequestAborted);
+        return outcome.Error is { } error ? Problems.Of(error) : TypedResults.Ok(DataSpaceView.Of(outcome.Value!));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Release(
+        string dataSpaceId, string? instanceId, HttpContext http, RegistryService registry)
+    {
+        if (string.IsNullOrWhiteSpace(instanceId))
+        {
+            return Problems.Of(ProblemCodes.InvalidRequest, "Say which instance releases the data space: '?instanceId=…'.");
+        }
+
+        var caller = GatewayCaller.From(http.User);
+        var outcome = await registry.ReleaseAsync(caller.AccountId, dataSpaceId, instanceId, Actor(caller), http.RequestAborted);
+        return outcome.Error is { } error ? Problems.Of(error) : TypedResults.NoContent();
+    }
+
+    private static async Task<Results<Ok<CopyResult>, ProblemHttpResult>> Copy(
+        string dataSpaceId, CopyDataSpaceRequest? request, HttpContext http, RegistryService registry)
+    {
+        var caller = GatewayCaller.From(http.User);
+        var outcome = await registry.CopyAsync(caller.AccountId, request?.From, dataSpaceId, Actor(caller), http.RequestAborted);
+        return outcome.Error is { } error ? Problems.Of(error) : TypedResults.Ok(new CopyResult(outcome.Value!));
+    }
+
+    private static async Task<IEnumerable<ServiceView>> Services(HttpContext http, PlatformDbContext db)
+    {
+        var caller = GatewayCaller.From(http.User);
+        var entitled = await db.Entitlements.Where(e => e.AccountId == caller.AccountId).Select(e => e.Service).ToListAsync(http.RequestAborted);
+        return ServiceCatalog.All.Select(s => new ServiceView(s.Id, s.Name, s.PathPrefix, entitled.Contains(s.Id)));
+    }
+
+    private static string Actor(GatewayCaller caller) => $"instance via {caller.ApiKey}";
 }

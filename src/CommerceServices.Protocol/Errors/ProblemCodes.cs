@@ -41,6 +41,9 @@ public static class ProblemCodes
     public const string UnknownService = "unknown_service";
     public const string InvalidRequest = "invalid_request";
     public const string NotFound = "not_found";
+    public const string ProjectNotFound = "project_not_found";
+    public const string DataSpaceExists = "data_space_exists";
+    public const string DataSpaceNotEmpty = "data_space_not_empty";
 }
 
 /// <summary>Status and title of each code, so both sides describe a refusal the same way.</summary>
@@ -78,6 +81,9 @@ public static class ProblemCatalog
         [ProblemCodes.UnknownService] = (400, "The service is not known."),
         [ProblemCodes.InvalidRequest] = (400, "The request is not valid."),
         [ProblemCodes.NotFound] = (404, "There is nothing at this address."),
+        [ProblemCodes.ProjectNotFound] = (404, "The project does not exist."),
+        [ProblemCodes.DataSpaceExists] = (409, "A data space with this name exists in the project."),
+        [ProblemCodes.DataSpaceNotEmpty] = (409, "The data space holds data or is bound to an instance."),
     };
 
     public static IReadOnlyCollection<string> Codes => Entries.Keys;

@@ -1,0 +1,46 @@
+using CommerceServices.Platform.Accounts;
+using CommerceServices.Platform.Payments;
+using CommerceServices.Platform.Registry;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace CommerceServices.Platform.Data.Configurations;
+
+internal sealed class ProjectConfiguration : IEntityTypeConfiguration<Project>
+{
+    public void Configure(EntityTypeBuilder<Project> builder)
+    {
+        builder.ToTable("Projects");
+        builder.HasKey(p => p.Id);
+        builder.Property(p => p.Name).IsRequired();
+        builder.HasIndex(p => p.AccountId);
+        builder.HasOne<Account>().WithMany().HasForeignKey(p => p.AccountId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasMany(p => p.DataSpaces).WithOne().HasForeignKey(d => d.ProjectId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class DataSpaceConfiguration : IEntityTypeConfiguration<DataSpace>
+{
+    public void Configure(EntityTypeBuilder<DataSpace> builder)
+    {
+        builder.ToTable("DataSpaces");
+        builder.HasKey(d => d.Id);
+        builder.Property(d => d.Name).IsRequired();
+        builder.Property(d => d.Type).HasConversion(t => t.ToName(), s => s == "production" ? DataSpaceType.Production : DataSpaceType.Testing);
+        builder.HasIndex(d => d.AccountId);
+        builder.HasIndex(d => new { d.ProjectId, d.Name }).IsUnique();
+    }
+}
+
+internal sealed class PaymentConfiguration : IEntityTypeConfiguration<Payment>
+{
+    public void Configure(EntityTypeBuilder<Payment> builder)
+    {
+        builder.ToTable("Payments");
+        builder.HasKey(p => p.Id);
+        builder.Property(p => p.Reference).IsRequired();
+        builder.Property(p => p.Currency).IsRequired();
+        builder.Property(p => p.Status).IsRequired();
+        builder.HasIndex(p => p.DataSpaceId);
+        builder.HasOne<DataSpace>().WithMany().HasForeignKey(p => p.DataSpaceId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

@@ -1,0 +1,64 @@
+namespace CommerceServices.Platform.Registry;
+
+/// <summary>A SaaS project of an account: the container of its data spaces. Every account gets one when it is created.</summary>
+public sealed class Project
+{
+    public required string Id { get; init; }
+
+    public required string AccountId { get; init; }
+
+    public required string Name { get; set; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+
+    public List<DataSpace> DataSpaces { get; init; } = [];
+}
+
+/// <summary>
+/// Where an instance's data lives. At most one instance is bound to a data space at a time (R13); the number of data
+/// spaces of each type an account may have is its quota (R3).
+/// </summary>
+public sealed class DataSpace
+{
+    public required string Id { get; init; }
+
+    public required string AccountId { get; init; }
+
+    public required string ProjectId { get; init; }
+
+    public required string Name { get; set; }
+
+    public DataSpaceType Type { get; init; }
+
+    /// <summary>The instance bound to this data space, or null when it is free.</summary>
+    public string? InstanceId { get; set; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+}
+
+public enum DataSpaceType
+{
+    Production,
+    Testing,
+}
+
+public static class DataSpaceTypes
+{
+    public static string ToName(this DataSpaceType type) => type == DataSpaceType.Production ? "production" : "testing";
+
+    public static bool TryParse(string? value, out DataSpaceType type)
+    {
+        switch (value?.Trim().ToLowerInvariant())
+        {
+            case "production":
+                type = DataSpaceType.Production;
+                return true;
+            case "testing":
+                type = DataSpaceType.Testing;
+                return true;
+            default:
+                type = default;
+                return false;
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using System.Security.Claims;
+using CommerceServices.Platform.Gateway;
+using CommerceServices.Platform.Gateway.Authentication;
+using CommerceServices.Platform.Hosting;
+using CommerceServices.Protocol;
+
+namespace CommerceServices.Platform.Registry;
+
+/// <summary>
+/// When a gateway call names a data space (<c>x-data-space-id</c> or <c>Magento-Environment-Id</c>), checks that it
+/// belongs to the caller's account (else 404 <c>data_space_not_found</c>, the same as one that does not exist) and adds
+/// it to the caller's identity, so services behind the gateway read it from <c>HttpContext.User</c>.
+/// </summary>
+internal sealed class DataSpaceFilter(RegistryService registry) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var primary = http.Request.Headers[GatewayHeaders.DataSpaceId];
+        var alias = http.Request.Headers[GatewayHeaders.DataSpaceIdAlias];
+        if (primary.Count > 1 || alias.Count > 1
+            || (!string.IsNullOrWhiteSpace(primary) && !string.IsNullOrWhiteSpace(alias) && primary.ToString().Trim() != alias.ToString().Trim()))
+        {
+            return Problems.Of(ProblemCodes.InvalidRequest,
+                $"Name one data space: '{GatewayHeaders.DataSpaceId}' and '{GatewayHeaders.DataSpaceIdAlias}' disagree or repeat.");
+        }
+
+        var requested = (string.IsNullOrWhiteSpace(primary) ? alias.ToString() : primary.ToString()).Trim();
+        if (requested.Length == 0)
+        {
+            return await next(context);
+        }
+
+        var caller = GatewayCaller.From(http.User);
+        var dataSpace = requested.Length <= 100
+            ? await registry.FindAsync(caller.AccountId, requested, tracked: false, http.RequestAborted)
+            : null;
+        if (dataSpace is null)
+        {
+            return Problems.Of(RegistryService.DataSpaceNotFound(requested.Length <= 100 ? requested : requested[..100] + "…"));
+        }
+
+        http.User.AddIdentity(new ClaimsIdentity([new Claim(GatewayClaims.DataSpaceId, dataSpace.Id)], "DataSpace"));
+        return await next(context);
+    }
+}

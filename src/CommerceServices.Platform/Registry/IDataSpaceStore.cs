@@ -1,0 +1,23 @@
+namespace CommerceServices.Platform.Registry;
+
+/// <summary>
+/// What a service keeps in data spaces. Every service that stores data registers one, so that "holds data", copy
+/// (R18) and delete cover all of them without the registry knowing any service.
+/// </summary>
+public interface IDataSpaceStore
+{
+    /// <summary>The service id, as in <see cref="Accounts.ServiceCatalog"/>.</summary>
+    string Service { get; }
+
+    /// <summary>A word for what is counted, for messages: "payments".</summary>
+    string ItemsName { get; }
+
+    Task<int> CountAsync(string dataSpaceId, CancellationToken cancellationToken);
+
+    /// <summary>Adds copies of everything in <paramref name="fromDataSpaceId"/> to <paramref name="toDataSpaceId"/>.</summary>
+    Task<int> CopyAsync(string fromDataSpaceId, string toDataSpaceId, CancellationToken cancellationToken);
+
+    Task<int> DeleteAsync(string dataSpaceId, CancellationToken cancellationToken);
+}
+
+public sealed record Holding(string Service, int Items);

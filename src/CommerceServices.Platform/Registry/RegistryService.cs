@@ -1,0 +1,389 @@
+using System.Text.RegularExpressions;
+using CommerceServices.Platform.Accounts;
+using CommerceServices.Platform.Data;
+using CommerceServices.Platform.Hosting;
+using CommerceServices.Protocol;
+using Microsoft.Extensions.Options;
+
+namespace CommerceServices.Platform.Registry;
+
+/// <summary>
+/// Projects and data spaces of an account (R3, R13, R18). Every call is scoped to one account: a project or data space
+/// of another account answers exactly as one that does not exist.
+/// </summary>
+public sealed partial class RegistryService(
+    PlatformDbContext db, AuditLog audit, IEnumerable<IDataSpaceStore> stores, IOptions<RegistryOptions> options, TimeProvider time)
+{
+    public const string DefaultProjectName = "Default project";
+
+    /// <summary>The default project every account gets (called in the same unit of work as the account's creation).</summary>
+    public static Project NewDefaultProject(string accountId, DateTimeOffset now) =>
+        new() { Id = Ids.New("prj"), AccountId = accountId, Name = DefaultProjectName, CreatedAt = now };
+
+    public async Task<Outcome<IReadOnlyList<Project>>> ListProjectsAsync(string accountId, CancellationToken cancellationToken)
+    {
+        if (!await db.Accounts.AnyAsync(a => a.Id == accountId, cancellationToken))
+        {
+            return AccountService.NotFound(accountId);
+        }
+
+        var projects = await db.Projects.AsNoTracking().Include(p => p.DataSpaces.OrderBy(d => d.CreatedAt))
+            .Where(p => p.AccountId == accountId).OrderBy(p => p.CreatedAt).ThenBy(p => p.Id).ToListAsync(cancellationToken);
+        return projects;
+    }
+
+    public async Task<Outcome<Project>> CreateProjectAsync(string accountId, string? name, CancellationToken cancellationToken)
+    {
+        if (ValidateName(name, "project") is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (!await db.Accounts.AnyAsync(a => a.Id == accountId, cancellationToken))
+        {
+            return AccountService.NotFound(accountId);
+        }
+
+        var project = new Project { Id = Ids.New("prj"), AccountId = accountId, Name = name!.Trim(), CreatedAt = time.GetUtcNow() };
+        db.Projects.Add(project);
+        await db.SaveChangesAsync(cancellationToken);
+        return project;
+    }
+
+    /// <summary>What the account may have: the base quota, raised by each entitlement's quota (R3).</summary>
+    public async Task<DataSpaceQuota> QuotaOfAsync(string accountId, CancellationToken cancellationToken)
+    {
+        var services = await db.Entitlements.Where(e => e.AccountId == accountId).Select(e => e.Service).ToListAsync(cancellationToken);
+        var quota = new DataSpaceQuota { Production = options.Value.BaseQuota.Production, Testing = options.Value.BaseQuota.Testing };
+        foreach (var service in services)
+        {
+            if (options.Value.EntitlementQuotas.TryGetValue(service, out var granted))
+            {
+                quota.Production = Math.Max(quota.Production, granted.Production);
+                quota.Testing = Math.Max(quota.Testing, granted.Testing);
+            }
+        }
+
+        return quota;
+    }
+
+    public async Task<Outcome<DataSpace>> CreateDataSpaceAsync(string accountId, string? projectId, string? name, string? type,
+        string actor, CancellationToken cancellationToken)
+    {
+        if (!DataSpaceTypes.TryParse(type, out var dataSpaceType))
+        {
+            return new PlatformError(ProblemCodes.InvalidRequest, $"'{type}' is not a data space type; use 'production' or 'testing'.");
+        }
+
+        if (ValidateName(name, "data space") is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (!await db.Accounts.AnyAsync(a => a.Id == accountId, cancellationToken))
+        {
+            return AccountService.NotFound(accountId);
+        }
+
+        var project = await db.Projects.FirstOrDefaultAsync(p => p.Id == projectId && p.AccountId == accountId, cancellationToken);
+        if (project is null)
+        {
+            return new PlatformError(ProblemCodes.ProjectNotFound, $"Account '{accountId}' has no project '{projectId}'.");
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await LockAccountAsync(accountId, cancellationToken);
+        var quota = await QuotaOfAsync(accountId, cancellationToken);
+        var existing = await db.DataSpaces.CountAsync(d => d.AccountId == accountId && d.Type == dataSpaceType, cancellationToken);
+        if (existing >= quota.Of(dataSpaceType))
+        {
+            return new PlatformError(ProblemCodes.QuotaExceeded,
+                $"The account may have {quota.Of(dataSpaceType)} {dataSpaceType.ToName()} data space(s) and has {existing}. " +
+                (dataSpaceType == DataSpaceType.Testing && quota.Testing == 0
+                    ? "Testing data spaces come with the Payment Services entitlement."
+                    : "Delete one, or reuse it for this instance."));
+        }
+
+        var dataSpace = new DataSpace
+        {
+            Id = Ids.New("ds"),
+            AccountId = accountId,
+            ProjectId = project.Id,
+            Name = name!.Trim(),
+            Type = dataSpaceType,
+            CreatedAt = time.GetUtcNow(),
+        };
+        db.DataSpaces.Add(dataSpace);
+        audit.Record(accountId, AuditActions.DataSpaceCreated, actor, detail: $"{dataSpace.Id} ({dataSpace.Type.ToName()}) '{dataSpace.Name}'");
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException e) when (e.IsUniqueViolation())
+        {
+            return new PlatformError(ProblemCodes.DataSpaceExists, $"Project '{project.Id}' already has a data space named '{dataSpace.Name}'.");
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return dataSpace;
+    }
+
+    public async Task<Outcome<IReadOnlyList<DataSpace>>> ListDataSpacesAsync(string accountId, CancellationToken cancellationToken)
+    {
+        if (!await db.Accounts.AnyAsync(a => a.Id == accountId, cancellationToken))
+        {
+            return AccountService.NotFound(accountId);
+        }
+
+        var spaces = await db.DataSpaces.AsNoTracking().Where(d => d.AccountId == accountId)
+            .OrderBy(d => d.CreatedAt).ThenBy(d => d.Id).ToListAsync(cancellationToken);
+        return spaces;
+    }
+
+    public async Task<Outcome<DataSpaceDetails>> GetDataSpaceAsync(string accountId, string dataSpaceId, CancellationToken cancellationToken)
+    {
+        var dataSpace = await FindAsync(accountId, dataSpaceId, tracked: false, cancellationToken);
+        if (dataSpace is null)
+        {
+            return DataSpaceNotFound(dataSpaceId);
+        }
+
+        return new DataSpaceDetails(dataSpace, await HoldingsAsync(dataSpace.Id, cancellationToken));
+    }
+
+    public async Task<Outcome<DataSpace>> RenameDataSpaceAsync(string accountId, string dataSpaceId, string? name, string actor,
+        CancellationToken cancellationToken)
+    {
+        if (ValidateName(name, "data space") is { } invalid)
+        {
+            return invalid;
+        }
+
+        var dataSpace = await FindAsync(accountId, dataSpaceId, tracked: true, cancellationToken);
+        if (dataSpace is null)
+        {
+            return DataSpaceNotFound(dataSpaceId);
+        }
+
+        var old = dataSpace.Name;
+        dataSpace.Name = name!.Trim();
+        audit.Record(accountId, AuditActions.DataSpaceRenamed, actor, detail: $"{dataSpace.Id}: '{old}' → '{dataSpace.Name}'");
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException e) when (e.IsUniqueViolation())
+        {
+            return new PlatformError(ProblemCodes.DataSpaceExists, $"The project already has a data space named '{dataSpace.Name}'.");
+        }
+
+        return dataSpace;
+    }
+
+    /// <summary>
+    /// Deletes a data space. One that holds data or is bound to an instance is refused unless <paramref name="force"/>,
+    /// and the refusal says what would be lost.
+    /// </summary>
+    public async Task<Outcome<DataSpaceDetails>> DeleteDataSpaceAsync(string accountId, string dataSpaceId, bool force, string actor,
+        CancellationToken cancellationToken)
+    {
+        var dataSpace = await FindAsync(accountId, dataSpaceId, tracked: true, cancellationToken);
+        if (dataSpace is null)
+        {
+            return DataSpaceNotFound(dataSpaceId);
+        }
+
+        var holdings = await HoldingsAsync(dataSpace.Id, cancellationToken);
+        var loss = DescribeLoss(dataSpace, holdings);
+        if (loss is not null && !force)
+        {
+            return new PlatformError(ProblemCodes.DataSpaceNotEmpty,
+                $"Deleting data space '{dataSpace.Name}' would lose {loss}. Copy its data elsewhere first, or delete with force.");
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        foreach (var store in stores)
+        {
+            await store.DeleteAsync(dataSpace.Id, cancellationToken);
+        }
+
+        db.DataSpaces.Remove(dataSpace);
+        audit.Record(accountId, AuditActions.DataSpaceDeleted, actor, detail: $"{dataSpace.Id} '{dataSpace.Name}'{(loss is null ? "" : $"; lost {loss}")}");
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new DataSpaceDetails(dataSpace, holdings);
+    }
+
+    /// <summary>Binds an instance to a data space (R13). Binding the instance already bound is harmless.</summary>
+    public async Task<Outcome<DataSpace>> BindInstanceAsync(string accountId, string dataSpaceId, string? instanceId, string actor,
+        CancellationToken cancellationToken)
+    {
+        if (ValidateInstanceId(instanceId) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var dataSpace = await FindAsync(accountId, dataSpaceId, tracked: false, cancellationToken);
+        if (dataSpace is null)
+        {
+            return DataSpaceNotFound(dataSpaceId);
+        }
+
+        if (dataSpace.InstanceId == instanceId)
+        {
+            return dataSpace;
+        }
+
+        // Conditional update: of two instances binding at once, exactly one wins.
+        var bound = await db.DataSpaces
+            .Where(d => d.Id == dataSpace.Id && d.InstanceId == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.InstanceId, instanceId), cancellationToken);
+        var current = await FindAsync(accountId, dataSpaceId, tracked: false, cancellationToken);
+        if (current is null)
+        {
+            return DataSpaceNotFound(dataSpaceId);
+        }
+
+        if (current.InstanceId != instanceId)
+        {
+            return BoundElsewhere(current);
+        }
+
+        if (bound == 1)
+        {
+            audit.Record(accountId, AuditActions.DataSpaceBound, actor, detail: $"{current.Id} → instance {instanceId}");
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        return current;
+    }
+
+    /// <summary>
+    /// Frees a data space. With an <paramref name="instanceId"/> (an instance releasing itself), a data space bound to
+    /// another instance is refused; without one (the operator), any binding is removed.
+    /// </summary>
+    public async Task<Outcome<DataSpace>> ReleaseAsync(string accountId, string dataSpaceId, string? instanceId, string actor,
+        CancellationToken cancellationToken)
+    {
+        var dataSpace = await FindAsync(accountId, dataSpaceId, tracked: true, cancellationToken);
+        if (dataSpace is null)
+        {
+            return DataSpaceNotFound(dataSpaceId);
+        }
+
+        if (dataSpace.InstanceId is null)
+        {
+            return dataSpace;
+        }
+
+        if (instanceId is not null && dataSpace.InstanceId != instanceId)
+        {
+            return BoundElsewhere(dataSpace);
+        }
+
+        var previous = dataSpace.InstanceId;
+        dataSpace.InstanceId = null;
+        audit.Record(accountId, AuditActions.DataSpaceReleased, actor, detail: $"{dataSpace.Id} from instance {previous}");
+        await db.SaveChangesAsync(cancellationToken);
+        return dataSpace;
+    }
+
+    /// <summary>Copies every service's data of one data space into another of the same account (R18).</summary>
+    public async Task<Outcome<IReadOnlyList<Holding>>> CopyAsync(string accountId, string? fromId, string toId, string actor,
+        CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(fromId))
+        {
+            return new PlatformError(ProblemCodes.InvalidRequest, "Say which data space to copy from ('from').");
+        }
+
+        if (fromId == toId)
+        {
+            return new PlatformError(ProblemCodes.InvalidRequest, "A data space cannot be copied into itself.");
+        }
+
+        var from = await FindAsync(accountId, fromId, tracked: false, cancellationToken);
+        var to = await FindAsync(accountId, toId, tracked: false, cancellationToken);
+        if (from is null || to is null)
+        {
+            return DataSpaceNotFound(from is null ? fromId : toId);
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var copied = new List<Holding>();
+        foreach (var store in stores)
+        {
+            copied.Add(new Holding(store.Service, await store.CopyAsync(from.Id, to.Id, cancellationToken)));
+        }
+
+        audit.Record(accountId, AuditActions.DataSpaceCopied, actor,
+            detail: $"{from.Id} → {to.Id}: {string.Join(", ", copied.Select(c => $"{c.Items} {c.Service}"))}");
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return copied;
+    }
+
+    public async Task<IReadOnlyList<Holding>> HoldingsAsync(string dataSpaceId, CancellationToken cancellationToken)
+    {
+        var holdings = new List<Holding>();
+        foreach (var store in stores)
+        {
+            holdings.Add(new Holding(store.Service, await store.CountAsync(dataSpaceId, cancellationToken)));
+        }
+
+        return holdings;
+    }
+
+    /// <summary>The data space when it belongs to the account; null otherwise (another account's looks the same as none).</summary>
+    public Task<DataSpace?> FindAsync(string accountId, string? dataSpaceId, bool tracked, CancellationToken cancellationToken)
+    {
+        var query = tracked ? db.DataSpaces : db.DataSpaces.AsNoTracking();
+        return query.FirstOrDefaultAsync(d => d.Id == dataSpaceId && d.AccountId == accountId, cancellationToken);
+    }
+
+    public static PlatformError DataSpaceNotFound(string? dataSpaceId) =>
+        new(ProblemCodes.DataSpaceNotFound, $"There is no data space '{dataSpaceId}' in this account.");
+
+    private static PlatformError BoundElsewhere(DataSpace dataSpace) =>
+        new(ProblemCodes.DataSpaceBoundElsewhere,
+            $"Data space '{dataSpace.Name}' is bound to instance '{dataSpace.InstanceId}'. Each instance needs a data space of " +
+            "its own: choose another, or release this one from the instance that holds it.");
+
+    private static string? DescribeLoss(DataSpace dataSpace, IEnumerable<Holding> holdings)
+    {
+        var parts = holdings.Where(h => h.Items > 0).Select(h => $"{h.Items} {h.Service} item(s)").ToList();
+        if (dataSpace.InstanceId is not null)
+        {
+            parts.Add($"the binding to instance '{dataSpace.InstanceId}'");
+        }
+
+        return parts.Count == 0 ? null : string.Join(" and ", parts);
+    }
+
+    private async Task LockAccountAsync(string accountId, CancellationToken cancellationToken)
+    {
+        // SQLite transactions here are BEGIN IMMEDIATE: writers are serialized already. PostgreSQL needs a row lock so
+        // that two concurrent creates cannot both see room in the quota.
+        if (db.Database.IsNpgsql())
+        {
+            await db.Database.ExecuteSqlInterpolatedAsync($"""SELECT 1 FROM "Accounts" WHERE "Id" = {accountId} FOR UPDATE""", cancellationToken);
+        }
+    }
+
+    private static PlatformError? ValidateName(string? name, string what) =>
+        string.IsNullOrWhiteSpace(name) || name.Trim().Length > 100
+            ? new PlatformError(ProblemCodes.InvalidRequest, $"A {what} needs a 'name' of 1 to 100 characters.")
+            : null;
+
+    private static PlatformError? ValidateInstanceId(string? instanceId) =>
+        instanceId is null || !InstanceIdPattern().IsMatch(instanceId)
+            ? new PlatformError(ProblemCodes.InvalidRequest,
+                "'instanceId' must be 1 to 100 characters of letters, digits and . _ : -")
+            : null;
+
+    [GeneratedRegex("^[A-Za-z0-9._:-]{1,100}$")]
+    private static partial Regex InstanceIdPattern();
+}
+
+/// <summary>A data space with what each service keeps in it.</summary>
+public sealed record DataSpaceDetails(DataSpace DataSpace, IReadOnlyList<Holding> Holdings);
