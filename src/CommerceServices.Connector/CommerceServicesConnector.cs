@@ -197,7 +197,7 @@ public sealed partial class CommerceServicesConnector(
         {
             if (url is not null && (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)))
             {
-                return ConfigureResult.Fail(ConnectorCodes.InvalidGatewayUrl, $"'{url}' is not an http:// or https:// URL.");
+                return ConfigureResult.Invalid(ConnectorCodes.InvalidGatewayUrl, $"'{url}' is not an http:// or https:// URL.");
             }
         }
 
@@ -220,7 +220,7 @@ public sealed partial class CommerceServicesConnector(
                 new EnvironmentKeys(change.ApiKey ?? existing?.ApiKey ?? "", change.PrivateKeyPem ?? existing?.PrivateKeyPem ?? ""), state.Time);
             if (!built.Success)
             {
-                return ConfigureResult.Fail(built.Code!, built.Message!);
+                return ConfigureResult.Invalid(built.Code!, built.Message!);
             }
 
             credentials = built.Credentials!;

@@ -52,6 +52,9 @@ public sealed record ConfigureResult
     /// <summary>Whether the failure is the platform being unreachable (rather than a refusal or a bad input).</summary>
     public bool Unreachable { get; init; }
 
+    /// <summary>Whether the input was refused before anything was sent (a malformed key, a key in the wrong field).</summary>
+    public bool Offline { get; init; }
+
     public ConnectorSettings? Settings { get; init; }
 
     /// <summary>When refused by the data-loss guard: what the old data space holds and the move would leave behind.</summary>
@@ -62,6 +65,8 @@ public sealed record ConfigureResult
 
     public static ConfigureResult Fail(string code, string message, bool unreachable = false) =>
         new() { Code = code, Message = message, Unreachable = unreachable };
+
+    public static ConfigureResult Invalid(string code, string message) => new() { Code = code, Message = message, Offline = true };
 
     public static ConfigureResult Fail(GatewayFailure failure, string context) =>
         new() { Code = failure.Code, Message = $"{context}: {failure.Message}", Unreachable = failure.Kind == GatewayFailureKind.Unreachable };
