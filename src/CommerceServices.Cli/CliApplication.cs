@@ -11,7 +11,7 @@ public static class CliApplication
 
     public static RootCommand BuildRootCommand(GlobalOptions globals)
     {
-        var root = new RootCommand("Operate a Commerce Services platform: accounts, entitlements, API key pairs and the audit log.");
+        var root = new RootCommand("Operate a Commerce Services platform (accounts, entitlements, API key pairs, audit log) and connect instances to it.");
         globals.AddTo(root);
         root.Subcommands.Add(AccountsCommands.Build(globals));
         root.Subcommands.Add(EntitlementsCommands.Build(globals));
@@ -19,6 +19,7 @@ public static class CliApplication
         root.Subcommands.Add(AuditCommands.Build(globals));
         root.Subcommands.Add(RegistryCommands.BuildProjects(globals));
         root.Subcommands.Add(RegistryCommands.BuildDataSpaces(globals));
+        root.Subcommands.Add(ConnectorCommands.Build(globals));
         return root;
     }
 

@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace CommerceServices.Connector;
+
+public static class ConnectorServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the connector: options from the <c>CommerceServices</c> section of <paramref name="configuration"/>, the
+    /// settings store, <see cref="CommerceServicesConnector"/>, and the registry's signed HTTP client.
+    /// </summary>
+    public static IServiceCollection AddCommerceServicesConnector(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<CommerceServicesConnectorOptions>()
+            .Bind(configuration.GetSection(CommerceServicesConnectorOptions.Section))
+            .Validate(o => Protocol.GatewayEnvironments.TryParse(o.Environment, out _),
+                $"{CommerceServicesConnectorOptions.Section}:Environment must be 'sandbox' or 'production'.")
+            .Validate(o => o.ProductionGatewayUrl.IsAbsoluteUri && o.SandboxGatewayUrl.IsAbsoluteUri,
+                $"{CommerceServicesConnectorOptions.Section}: the gateway URLs must be absolute.")
+            .ValidateOnStart();
+        services.AddLogging();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ConnectorState>();
+        services.TryAddSingleton<CommerceServicesConnector>();
+        services.TryAddTransient<GatewaySigningHandler>();
+        services.TryAddTransient<TransientFailureRetryHandler>();
+        services.AddHttpClient(RegistryClient.HttpClientName).AddCommerceServicesSigning();
+        services.AddHttpClient(CommerceServicesConnector.ManagementHttpClientName);
+        return services;
+    }
+
+    /// <summary>
+    /// Signs this client's requests with the connector's active key pair (<c>x-api-key</c>, <c>x-gw-signature</c>,
+    /// <c>x-data-space-id</c>), and retries transient failures (network errors, 5xx, 429 with Retry-After) with
+    /// backoff. Needs <see cref="AddCommerceServicesConnector"/>. Returns the same builder.
+    /// </summary>
+    public static IHttpClientBuilder AddCommerceServicesSigning(this IHttpClientBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddTransient<GatewaySigningHandler>();
+        builder.Services.TryAddTransient<TransientFailureRetryHandler>();
+        // Outermost first: every retry goes through signing again (the token is reused unless it is about to expire).
+        return builder.AddHttpMessageHandler<TransientFailureRetryHandler>().AddHttpMessageHandler<GatewaySigningHandler>();
+    }
+}

@@ -1,0 +1,120 @@
+using CommerceServices.Protocol;
+using Microsoft.Extensions.Options;
+
+namespace CommerceServices.Connector;
+
+/// <summary>
+/// The connector's settings as this process sees them: loaded from the store once and again when the file changes
+/// (checked at most once a second), plus the signing credentials of each environment, built once per key pair.
+/// </summary>
+public sealed class ConnectorState
+{
+    private static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(1);
+
+    private readonly CommerceServicesConnectorOptions _options;
+    private readonly Lock _gate = new();
+    private ConnectorSettings? _settings;
+    private DateTime _fileWrittenAt;
+    private long _checkedAt;
+    private (EnvironmentKeys Keys, GatewayCredentials Credentials)? _sandbox;
+    private (EnvironmentKeys Keys, GatewayCredentials Credentials)? _production;
+
+    public ConnectorState(IOptions<CommerceServicesConnectorOptions> options, TimeProvider time)
+    {
+        _options = options.Value;
+        Time = time;
+        Store = new ConnectorSettingsStore(_options.ResolveStoreDirectory());
+    }
+
+    public ConnectorSettingsStore Store { get; }
+
+    public TimeProvider Time { get; }
+
+    public CommerceServicesConnectorOptions Options => _options;
+
+    /// <summary>The current settings. Throws <see cref="ConnectorStoreException"/> when the store cannot be read.</summary>
+    public ConnectorSettings Settings
+    {
+        get
+        {
+            var settings = _settings;
+            var now = Environment.TickCount64;
+            if (settings is not null && now - Interlocked.Read(ref _checkedAt) < RecheckInterval.TotalMilliseconds)
+            {
+                return settings;
+            }
+
+            lock (_gate)
+            {
+                Interlocked.Exchange(ref _checkedAt, now);
+                var writtenAt = File.Exists(Store.FilePath) ? File.GetLastWriteTimeUtc(Store.FilePath) : DateTime.MinValue;
+                if (_settings is null || writtenAt != _fileWrittenAt)
+                {
+                    _settings = Store.Load();
+                    _fileWrittenAt = File.GetLastWriteTimeUtc(Store.FilePath);
+                }
+
+                return _settings;
+            }
+        }
+    }
+
+    /// <summary>The environment whose keys sign requests.</summary>
+    public GatewayEnvironment ActiveEnvironment => EnvironmentOf(Settings);
+
+    public GatewayEnvironment EnvironmentOf(ConnectorSettings settings) =>
+        settings.Environment ?? (GatewayEnvironments.TryParse(_options.Environment, out var environment) ? environment : GatewayEnvironment.Sandbox);
+
+    public Uri GatewayUrlOf(ConnectorSettings settings, GatewayEnvironment environment) => environment == GatewayEnvironment.Production
+        ? settings.ProductionGatewayUrl ?? _options.ProductionGatewayUrl
+        : settings.SandboxGatewayUrl ?? _options.SandboxGatewayUrl;
+
+    /// <summary>Saves <paramref name="settings"/> to the store and uses them from now on.</summary>
+    public void Save(ConnectorSettings settings)
+    {
+        lock (_gate)
+        {
+            Store.Save(settings);
+            _settings = settings;
+            _fileWrittenAt = File.GetLastWriteTimeUtc(Store.FilePath);
+        }
+    }
+
+    /// <summary>
+    /// The credentials of the active environment, or null when its keys are missing or unusable. The same object (and so
+    /// the same cached token) is returned for as long as the keys do not change.
+    /// </summary>
+    public GatewayCredentials? ActiveCredentials()
+    {
+        var settings = Settings;
+        var environment = EnvironmentOf(settings);
+        return settings.KeysFor(environment) is { } keys ? CredentialsFor(environment, keys).Credentials : null;
+    }
+
+    public CredentialsResult CredentialsFor(GatewayEnvironment environment, EnvironmentKeys keys)
+    {
+        var cached = environment == GatewayEnvironment.Production ? _production : _sandbox;
+        if (cached is { } hit && hit.Keys.Equals(keys))
+        {
+            return CredentialsResult.Ok(hit.Credentials);
+        }
+
+        var result = GatewayCredentials.Create(environment, keys, Time);
+        if (result.Credentials is { } credentials)
+        {
+            lock (_gate)
+            {
+                if (environment == GatewayEnvironment.Production)
+                {
+                    _production = (keys, credentials);
+                }
+                else
+                {
+                    _sandbox = (keys, credentials);
+                }
+            }
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,124 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace CommerceServices.Connector;
+
+/// <summary>
+/// Retries what may succeed a moment later, with exponential backoff and jitter (Polly): network errors and
+/// timeouts, 429 (waiting as long as <c>Retry-After</c> says), and 5xx for idempotent methods (GET, PUT, DELETE),
+/// since a POST that failed with a 5xx may have done its work. Other 4xx are answers, never retried.
+/// </summary>
+public sealed partial class TransientFailureRetryHandler : DelegatingHandler
+{
+    /// <summary>The longest <c>Retry-After</c> honoured; a longer one is answered at once with the 429.</summary>
+    public static readonly TimeSpan MaximumRetryAfter = TimeSpan.FromSeconds(30);
+
+    private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
+
+    public TransientFailureRetryHandler(IOptions<CommerceServicesConnectorOptions> options, ILogger<TransientFailureRetryHandler> logger)
+    {
+        var settings = options.Value;
+        _pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
+            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            {
+                MaxRetryAttempts = Math.Max(0, settings.MaxRetries),
+                Delay = settings.RetryDelay,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome, args.Context)),
+                DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result)),
+                OnRetry = args =>
+                {
+                    var reason = args.Outcome.Exception is { } e ? e.GetType().Name : ((int)args.Outcome.Result!.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    LogRetry(logger, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds, reason);
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .AddTimeout(settings.AttemptTimeout)
+            .Build();
+    }
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(RequestKey, request);
+        try
+        {
+            var outcome = await _pipeline.ExecuteOutcomeAsync(
+                static async (ctx, state) =>
+                {
+                    try
+                    {
+                        return Outcome.FromResult(await state.Handler.BaseSendAsync(state.Request, ctx.CancellationToken).ConfigureAwait(false));
+                    }
+                    catch (Exception e)
+                    {
+                        return Outcome.FromException<HttpResponseMessage>(e);
+                    }
+                },
+                context, (Handler: this, Request: request)).ConfigureAwait(false);
+            if (outcome.Exception is TimeoutRejectedException timeout && !cancellationToken.IsCancellationRequested)
+            {
+                throw new HttpRequestException($"The gateway did not answer within {timeout.Timeout.TotalSeconds:0.#} seconds.", timeout);
+            }
+
+            outcome.ThrowIfException();
+            return outcome.Result!;
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    private static readonly ResiliencePropertyKey<HttpRequestMessage> RequestKey = new("CommerceServices.Request");
+
+    private Task<HttpResponseMessage> BaseSendAsync(HttpRequestMessage request, CancellationToken ct) => base.SendAsync(request, ct);
+
+    private static bool IsTransient(Outcome<HttpResponseMessage> outcome, ResilienceContext context)
+    {
+        if (outcome.Exception is not null)
+        {
+            return outcome.Exception is HttpRequestException or TimeoutRejectedException
+                && !context.CancellationToken.IsCancellationRequested;
+        }
+
+        var status = outcome.Result!.StatusCode;
+        if (status == HttpStatusCode.TooManyRequests)
+        {
+            return RetryAfter(outcome.Result) is not { } wait || wait <= MaximumRetryAfter;
+        }
+
+        if ((int)status >= 500)
+        {
+            var method = context.Properties.TryGetValue(RequestKey, out var request) ? request.Method : HttpMethod.Post;
+            return method == HttpMethod.Get || method == HttpMethod.Put || method == HttpMethod.Delete || method == HttpMethod.Head;
+        }
+
+        return false;
+    }
+
+    private static TimeSpan? RetryAfter(HttpResponseMessage? response)
+    {
+        var retryAfter = response?.Headers.RetryAfter;
+        if (retryAfter?.Delta is { } delta)
+        {
+            return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
+        }
+
+        if (retryAfter?.Date is { } date)
+        {
+            var wait = date - DateTimeOffset.UtcNow;
+            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
+        }
+
+        return null;
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Gateway call failed transiently ({Reason}); attempt {Attempt} in {DelayMs} ms")]
+    private static partial void LogRetry(ILogger logger, int attempt, double delayMs, string reason);
+}

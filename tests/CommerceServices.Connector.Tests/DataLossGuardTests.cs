@@ -1,0 +1,128 @@
+using System.Net.Http.Json;
+using CommerceServices.Protocol;
+using CommerceServices.Testing;
+
+namespace CommerceServices.Connector.Tests;
+
+/// <summary>
+/// R12 and R18: a production instance is never moved away from the data space holding its data by accident. Without a
+/// choice the move is refused and says what would be lost; carry-over copies then binds; discard binds without copying.
+/// </summary>
+public sealed class DataLossGuardTests(ConnectorFixture platform) : IClassFixture<ConnectorFixture>, IDisposable
+{
+    private readonly TempStore _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public async Task MovingAProductionInstance_WithoutAChoice_IsRefused_AndSaysWhatWouldBeLost()
+    {
+        var (test, account, production, testing) = await ProductionInstanceWithPaymentsAsync(3);
+        await using var _ = test;
+
+        var moved = await test.Connector.UseDataSpaceAsync(testing);
+
+        Assert.Equal(ConnectorCodes.DataLossConfirmationRequired, moved.Code);
+        Assert.Equal([new Holding("payments", 3)], moved.WouldLose);
+        Assert.Contains("3 payments items", moved.Message, StringComparison.Ordinal);
+        Assert.Contains("carry-over", moved.Message, StringComparison.Ordinal);
+        Assert.Equal(production, test.Connector.Settings.DataSpaceId);
+        Assert.Equal(test.Connector.Settings.InstanceId, (await platform.DataSpaceAsync(account, production))["instanceId"]!.GetValue<string>());
+        Assert.Null((await platform.DataSpaceAsync(account, testing))["instanceId"]?.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task MovingAProductionInstance_WithNewKeysToo_IsRefused()
+    {
+        var (test, account, production, testing) = await ProductionInstanceWithPaymentsAsync(1);
+        await using var _ = test;
+        var (apiKey, privateKey) = await platform.NewKeyAsync(account, GatewayEnvironment.Production);
+
+        var moved = await test.Connector.ConfigureAsync(new ConnectorChange
+            { Environment = GatewayEnvironment.Production, ApiKey = apiKey, PrivateKeyPem = privateKey, DataSpaceId = testing });
+
+        Assert.Equal(ConnectorCodes.DataLossConfirmationRequired, moved.Code);
+        Assert.Contains("with new keys", moved.Message, StringComparison.Ordinal);
+        Assert.Equal(production, test.Connector.Settings.DataSpaceId);
+        Assert.NotEqual(apiKey, test.Connector.Settings.Production!.ApiKey);
+    }
+
+    [Fact]
+    public async Task CarryOver_CopiesTheDataIntoTheNewDataSpace_ThenBindsIt_AndReleasesTheOld()
+    {
+        var (test, account, production, testing) = await ProductionInstanceWithPaymentsAsync(3);
+        await using var _ = test;
+
+        var moved = await test.Connector.UseDataSpaceAsync(testing, DataSpaceMove.CarryOver);
+
+        Assert.True(moved.Success, moved.Message);
+        Assert.Equal([new Holding("payments", 3)], moved.Copied);
+        Assert.Equal(testing, test.Connector.Settings.DataSpaceId);
+        var target = await platform.DataSpaceAsync(account, testing);
+        Assert.Equal(test.Connector.Settings.InstanceId, target["instanceId"]!.GetValue<string>());
+        Assert.Equal(3, target["holdings"]!.AsArray().Single(h => h!["service"]!.GetValue<string>() == "payments")!["items"]!.GetValue<int>());
+        Assert.Null((await platform.DataSpaceAsync(account, production))["instanceId"]?.GetValue<string>());
+        Assert.Equal(ConnectionState.Verified, (await test.Connector.GetStatusAsync()).State);
+    }
+
+    [Fact]
+    public async Task Discard_BindsTheNewDataSpace_WithoutCopying()
+    {
+        var (test, account, production, testing) = await ProductionInstanceWithPaymentsAsync(2);
+        await using var _ = test;
+
+        var moved = await test.Connector.UseDataSpaceAsync(testing, DataSpaceMove.Discard);
+
+        Assert.True(moved.Success, moved.Message);
+        Assert.Empty(moved.Copied);
+        Assert.Equal(testing, test.Connector.Settings.DataSpaceId);
+        var target = await platform.DataSpaceAsync(account, testing);
+        Assert.Equal(test.Connector.Settings.InstanceId, target["instanceId"]!.GetValue<string>());
+        Assert.DoesNotContain(target["holdings"]!.AsArray(), h => h!["items"]!.GetValue<int>() > 0);
+        // The old data is left where it was, not deleted.
+        Assert.Equal(2, (await platform.DataSpaceAsync(account, production))["holdings"]!.AsArray()
+            .Single(h => h!["service"]!.GetValue<string>() == "payments")!["items"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task MovingASandboxInstance_NeedsNoConfirmation()
+    {
+        var account = await platform.NewAccountAsync();
+        var (apiKey, privateKey) = await platform.NewKeyAsync(account, GatewayEnvironment.Sandbox);
+        var first = await platform.NewDataSpaceAsync(account, "testing");
+        var second = await platform.NewDataSpaceAsync(account, "testing");
+        await using var test = platform.NewConnector(_temp.Store);
+        Assert.True((await test.Connector.ConfigureAsync(new ConnectorChange
+            { Environment = GatewayEnvironment.Sandbox, ApiKey = apiKey, PrivateKeyPem = privateKey, DataSpaceId = first })).Success);
+
+        var moved = await test.Connector.UseDataSpaceAsync(second);
+
+        Assert.True(moved.Success, moved.Message);
+        Assert.Equal(second, test.Connector.Settings.DataSpaceId);
+        Assert.Null((await platform.DataSpaceAsync(account, first))["instanceId"]?.GetValue<string>());
+    }
+
+    /// <summary>A production instance bound to the production data space, with <paramref name="payments"/> payments in it.</summary>
+    private async Task<(TestConnector Test, string Account, string Production, string Testing)> ProductionInstanceWithPaymentsAsync(int payments)
+    {
+        var account = await platform.NewAccountAsync();
+        var (apiKey, privateKey) = await platform.NewKeyAsync(account, GatewayEnvironment.Production);
+        var production = await platform.NewDataSpaceAsync(account, "production");
+        var testing = await platform.NewDataSpaceAsync(account, "testing");
+        var test = platform.NewConnector(_temp.Store, GatewayEnvironments.ProductionName);
+        var saved = await test.Connector.ConfigureAsync(new ConnectorChange
+            { Environment = GatewayEnvironment.Production, ApiKey = apiKey, PrivateKeyPem = privateKey, DataSpaceId = production });
+        Assert.True(saved.Success, saved.Message);
+
+        // Payments made the way the shop makes them: through the signed client, into the stored data space.
+        var client = test.SignedClient;
+        for (var i = 0; i < payments; i++)
+        {
+            using var response = await client.PostAsJsonAsync(new Uri(platform.Host.ProductionGatewayUrl, "payments/v1/payments"),
+                new { reference = $"order-{i}", amount = 1000 + i, currency = "EUR" });
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        }
+
+        return (test, account, production, testing);
+    }
+}
