@@ -1,7 +1,6 @@
 using CommerceServices.Connector;
 
-// Usage: StoreWriter <store folder> <private key PEM file>. Saves version 1, 2, 3, … and prints each number once it
-// is on disk. Every version is complete in itself: project "project-N", data space "data-space-N", and the same keys.
+// Usage: StoreWriter <store folder> <private key PEM file>. Saves version 1, 2, 3, … until killed. Every version is complete in itself: project "project-N", data space "data-space-N", and the same keys.
 var store = new ConnectorSettingsStore(args[0]);
 var pem = File.ReadAllText(args[1]);
 var settings = store.Load();
@@ -14,6 +13,4 @@ for (var version = 1; ; version++)
         DataSpaceId = $"data-space-{version}-{padding}",
         Sandbox = new EnvironmentKeys($"version-{version}", pem),
     });
-    Console.Out.WriteLine(version);
-    Console.Out.Flush();
 }
