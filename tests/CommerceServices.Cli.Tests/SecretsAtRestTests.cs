@@ -1,3 +1,4 @@
+using CommerceServices.Protocol.Keys;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
@@ -143,7 +144,7 @@ public sealed partial class SecretsAtRestTests : IAsyncLifetime
         return match.Value;
     }
 
-    [GeneratedRegex("-----BEGIN PRIVATE KEY-----.+?-----END PRIVATE KEY-----", RegexOptions.Singleline)]
+    [GeneratedRegex(RsaPem.Pkcs8PrivateKeyBegin + ".+?-----END " + RsaPem.Pkcs8PrivateKeyLabel + "-----", RegexOptions.Singleline)]
     private static partial Regex PrivateKeyPem();
 
     private async Task<CliRun> CliAsync(params string[] arguments)

@@ -12,6 +12,12 @@ namespace CommerceServices.Protocol.Keys;
 /// </summary>
 public static partial class RsaPem
 {
+    /// <summary>The PEM label of PKCS#8 private keys, the form in which the platform hands a private key out.</summary>
+    public const string Pkcs8PrivateKeyLabel = "PRIVATE KEY";
+
+    /// <summary>The first line of a PKCS#8 private key in PEM.</summary>
+    public const string Pkcs8PrivateKeyBegin = "-----BEGIN " + Pkcs8PrivateKeyLabel + "-----";
+
     /// <summary>Smallest modulus accepted; the platform makes 2048-bit keys.</summary>
     public const int MinimumKeySizeBits = 2048;
 

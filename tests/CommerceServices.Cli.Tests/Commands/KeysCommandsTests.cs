@@ -25,7 +25,7 @@ public sealed class KeysCommandsTests(PlatformFixture platform) : IClassFixture<
         Assert.Equal("sandbox", issued["environment"]!.GetValue<string>());
         Assert.Equal("active", issued["status"]!.GetValue<string>());
         var privateKey = issued["privateKey"]!.GetValue<string>();
-        Assert.StartsWith("-----BEGIN PRIVATE KEY-----", privateKey, StringComparison.Ordinal);
+        Assert.StartsWith(RsaPem.Pkcs8PrivateKeyBegin, privateKey, StringComparison.Ordinal);
         using var rsa = RSA.Create();
         rsa.ImportFromPem(privateKey);
         Assert.Equal(2048, rsa.KeySize);
@@ -57,7 +57,7 @@ public sealed class KeysCommandsTests(PlatformFixture platform) : IClassFixture<
 
         Assert.Matches(@"API key\s+cs_sbx_\w{38}", run.Stdout);
         Assert.Contains("WARNING: The private key is shown only this once", run.Stdout, StringComparison.Ordinal);
-        Assert.Contains("-----BEGIN PRIVATE KEY-----", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains(RsaPem.Pkcs8PrivateKeyBegin, run.Stdout, StringComparison.Ordinal);
         Assert.Contains("-----END PRIVATE KEY-----", run.Stdout, StringComparison.Ordinal);
     }
 
@@ -71,7 +71,7 @@ public sealed class KeysCommandsTests(PlatformFixture platform) : IClassFixture<
             "--private-key-out", file, "--json")).Expect(ExitCodes.Ok);
 
         var pem = await File.ReadAllTextAsync(file);
-        Assert.StartsWith("-----BEGIN PRIVATE KEY-----", pem, StringComparison.Ordinal);
+        Assert.StartsWith(RsaPem.Pkcs8PrivateKeyBegin, pem, StringComparison.Ordinal);
         Assert.Null(run.Json["privateKey"]);
         Assert.Equal(file, run.Json["privateKeyFile"]!.GetValue<string>());
         Assert.DoesNotContain("PRIVATE KEY", run.Stdout, StringComparison.Ordinal);
@@ -137,7 +137,7 @@ public sealed class KeysCommandsTests(PlatformFixture platform) : IClassFixture<
 
         var newKey = rolled["apiKey"]!.GetValue<string>();
         Assert.NotEqual(old, newKey);
-        Assert.StartsWith("-----BEGIN PRIVATE KEY-----", rolled["privateKey"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.StartsWith(RsaPem.Pkcs8PrivateKeyBegin, rolled["privateKey"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(old, rolled["previous"]!["apiKey"]!.GetValue<string>());
         Assert.Equal("expiring", rolled["previous"]!["status"]!.GetValue<string>());
         Assert.NotNull(rolled["previous"]!["expiresAt"]);

@@ -81,7 +81,7 @@ public abstract class ManagementApiTests(PlatformFixture fixture)
         var apiKey = body["apiKey"]!.GetValue<string>();
         Assert.Equal(GatewayEnvironment.Production, ApiKeyFormat.Check(apiKey).Environment);
         var privatePem = body["privateKey"]!.GetValue<string>();
-        Assert.StartsWith("-----BEGIN PRIVATE KEY-----", privatePem);
+        Assert.StartsWith(RsaPem.Pkcs8PrivateKeyBegin, privatePem);
         using var privateKey = RsaPem.ReadPrivateKey(privatePem).Key!;
         Assert.Equal(2048, privateKey.KeySize);
 
