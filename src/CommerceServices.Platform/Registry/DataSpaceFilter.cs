@@ -16,17 +16,14 @@ internal sealed class DataSpaceFilter(RegistryService registry) : IEndpointFilte
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var primary = http.Request.Headers[GatewayHeaders.DataSpaceId];
-        var alias = http.Request.Headers[GatewayHeaders.DataSpaceIdAlias];
-        if (primary.Count > 1 || alias.Count > 1
-            || (!string.IsNullOrWhiteSpace(primary) && !string.IsNullOrWhiteSpace(alias) && primary.ToString().Trim() != alias.ToString().Trim()))
+        var requested = GatewayHeaderValues.ReadOne(http.Request.Headers, GatewayHeaders.DataSpaceId, GatewayHeaders.DataSpaceIdAlias,
+            out var problem);
+        if (problem is not null)
         {
-            return Problems.Of(ProblemCodes.InvalidRequest,
-                $"Name one data space: '{GatewayHeaders.DataSpaceId}' and '{GatewayHeaders.DataSpaceIdAlias}' disagree or repeat.");
+            return Problems.Of(ProblemCodes.InvalidRequest, $"Name one data space: {problem}");
         }
 
-        var requested = (string.IsNullOrWhiteSpace(primary) ? alias.ToString() : primary.ToString()).Trim();
-        if (requested.Length == 0)
+        if (requested is null)
         {
             return await next(context);
         }

@@ -6,7 +6,6 @@ using CommerceServices.Protocol.Keys;
 using CommerceServices.Protocol.Tokens;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Primitives;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -43,7 +42,7 @@ internal sealed partial class GatewaySignatureAuthenticationHandler(
         }
 
         // 1. The API key: present once, well-formed, of this gateway's environment — all checked offline.
-        var presented = ReadOne(GatewayHeaders.ApiKey, GatewayHeaders.ApiKeyAlias, out var headerProblem);
+        var presented = GatewayHeaderValues.ReadOne(Request.Headers, GatewayHeaders.ApiKey, GatewayHeaders.ApiKeyAlias, out var headerProblem);
         if (headerProblem is not null)
         {
             return Refuse(ProblemCodes.MalformedApiKey, headerProblem);
@@ -73,7 +72,7 @@ internal sealed partial class GatewaySignatureAuthenticationHandler(
         }
 
         // 2. The signature header: present once and of a plausible size.
-        var token = ReadOne(GatewayHeaders.Signature, null, out headerProblem);
+        var token = GatewayHeaderValues.ReadOne(Request.Headers, GatewayHeaders.Signature, null, out headerProblem);
         if (headerProblem is not null)
         {
             return Refuse(ProblemCodes.MalformedSignature, headerProblem);
@@ -196,32 +195,6 @@ internal sealed partial class GatewaySignatureAuthenticationHandler(
         }
 
         return new Verdict(null, null, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero).Add(Options.ClockSkew).ToUnixTimeSeconds());
-    }
-
-    /// <summary>
-    /// The one value of a header and its optional alias. Sent twice, or with the two names disagreeing, is a
-    /// <paramref name="problem"/>; the same value under both names (what the existing module does) is fine.
-    /// </summary>
-    private string? ReadOne(string name, string? alias, out string? problem)
-    {
-        problem = null;
-        var first = Request.Headers[name];
-        var second = alias is null ? StringValues.Empty : Request.Headers[alias];
-        if (first.Count > 1 || second.Count > 1)
-        {
-            problem = $"'{(first.Count > 1 ? name : alias)}' was sent more than once.";
-            return null;
-        }
-
-        var value = StringValues.IsNullOrEmpty(first) ? second.ToString() : first.ToString();
-        if (!StringValues.IsNullOrEmpty(first) && !StringValues.IsNullOrEmpty(second)
-            && !string.Equals(first.ToString().Trim(), second.ToString().Trim(), StringComparison.Ordinal))
-        {
-            problem = $"'{name}' and '{alias}' carry different values.";
-            return null;
-        }
-
-        return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
     }
 
     private AuthenticateResult Refuse(string code, string message)
