@@ -42,12 +42,13 @@ public sealed class KeyPair
     public static string SlotOf(string accountId, GatewayEnvironment environment) => $"{accountId}:{environment.ToName()}";
 
     public KeyStatus StatusAt(DateTimeOffset now) =>
-        RevokedAt is not null || ExpiresAt <= now ? KeyStatus.Revoked
+        !IsUsable(RevokedAt, ExpiresAt, now) ? KeyStatus.Revoked
         : ExpiresAt is not null ? KeyStatus.Expiring
         : KeyStatus.Active;
 
-    /// <summary>Whether the gateway should accept this key at <paramref name="now"/>.</summary>
-    public bool IsUsableAt(DateTimeOffset now) => StatusAt(now) != KeyStatus.Revoked;
+    /// <summary>The one rule for whether a key still works: not revoked, and not past the end of a roll's grace.</summary>
+    public static bool IsUsable(DateTimeOffset? revokedAt, DateTimeOffset? expiresAt, DateTimeOffset now) =>
+        revokedAt is null && (expiresAt is null || expiresAt > now);
 }
 
 public enum KeyStatus

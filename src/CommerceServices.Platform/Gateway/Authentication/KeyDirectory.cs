@@ -26,7 +26,7 @@ public sealed class GatewayKey
 
     public DateTimeOffset? RevokedAt { get; init; }
 
-    public bool IsUsableAt(DateTimeOffset now) => RevokedAt is null && (ExpiresAt is null || ExpiresAt > now);
+    public bool IsUsableAt(DateTimeOffset now) => KeyPair.IsUsable(RevokedAt, ExpiresAt, now);
 
     /// <summary>
     /// The caller's identity, built once per key rather than per request (it depends on nothing else). Treated as
