@@ -27,7 +27,7 @@ internal sealed partial class StorageUnavailableExceptionHandler(ILogger<Storage
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
-            if (e is DbException or TimeoutException || e.GetType().Name == "RetryLimitExceededException")
+            if (e is DbException or TimeoutException or Microsoft.EntityFrameworkCore.Storage.RetryLimitExceededException)
             {
                 return true;
             }
