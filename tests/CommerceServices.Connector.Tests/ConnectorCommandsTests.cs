@@ -16,14 +16,7 @@ public sealed class ConnectorCommandsTests(ConnectorFixture platform) : IClassFi
     [Fact]
     public async Task ConfigureThenStatus_IsVerified_WithExitCodeZero()
     {
-        var account = await platform.NewAccountAsync();
-        var (apiKey, privateKey) = await platform.NewKeyAsync(account, GatewayEnvironment.Sandbox);
-        var dataSpace = await platform.NewDataSpaceAsync(account, "testing");
-        var keyFile = Path.Combine(_temp.Path, "sandbox.pem");
-        await File.WriteAllTextAsync(keyFile, privateKey);
-
-        (await Cli("connector", "configure", "--store", _temp.Store, "--environment", "sandbox", "--api-key", apiKey, "--private-key-file", keyFile,
-            "--data-space", dataSpace, "--sandbox-gateway", platform.Host.SandboxGatewayUrl.ToString())).Expect(ExitCodes.Ok);
+        var (account, dataSpace) = await ConfigureSandboxAsync();
         var status = (await Cli("connector", "status", "--store", _temp.Store, "--json")).Expect(ExitCodes.Ok).Json;
 
         Assert.Equal("verified", status["state"]!.GetValue<string>());
@@ -49,13 +42,7 @@ public sealed class ConnectorCommandsTests(ConnectorFixture platform) : IClassFi
     [Fact]
     public async Task StatusWithTheGatewayDown_IsUnreachable_WithExitCodeThree()
     {
-        var account = await platform.NewAccountAsync();
-        var (apiKey, privateKey) = await platform.NewKeyAsync(account, GatewayEnvironment.Sandbox);
-        var dataSpace = await platform.NewDataSpaceAsync(account, "testing");
-        var keyFile = Path.Combine(_temp.Path, "sandbox.pem");
-        await File.WriteAllTextAsync(keyFile, privateKey);
-        (await Cli("connector", "configure", "--store", _temp.Store, "--environment", "sandbox", "--api-key", apiKey, "--private-key-file", keyFile,
-            "--data-space", dataSpace, "--sandbox-gateway", platform.Host.SandboxGatewayUrl.ToString())).Expect(ExitCodes.Ok);
+        await ConfigureSandboxAsync();
         // Point the store at a closed port, as if the platform had stopped.
         await using (var test = TestConnector.Create(_temp.Store, platform.Host.SandboxGatewayUrl, platform.Host.ProductionGatewayUrl))
         {
@@ -110,4 +97,17 @@ public sealed class ConnectorCommandsTests(ConnectorFixture platform) : IClassFi
     }
 
     private static Task<CliRun> Cli(params string[] arguments) => CliRunner.RunAsync(arguments);
+
+    /// <summary>A new account with a sandbox pair and a testing data space, configured into the store by the real CLI.</summary>
+    private async Task<(string Account, string DataSpace)> ConfigureSandboxAsync()
+    {
+        var account = await platform.NewAccountAsync();
+        var (apiKey, privateKey) = await platform.NewKeyAsync(account, GatewayEnvironment.Sandbox);
+        var dataSpace = await platform.NewDataSpaceAsync(account, "testing");
+        var keyFile = Path.Combine(_temp.Path, "sandbox.pem");
+        await File.WriteAllTextAsync(keyFile, privateKey);
+        (await Cli("connector", "configure", "--store", _temp.Store, "--environment", "sandbox", "--api-key", apiKey, "--private-key-file", keyFile,
+            "--data-space", dataSpace, "--sandbox-gateway", platform.Host.SandboxGatewayUrl.ToString())).Expect(ExitCodes.Ok);
+        return (account, dataSpace);
+    }
 }
