@@ -11,4 +11,10 @@ public static class GatewayHeaders
     public const string Signature = "x-gw-signature";
     public const string DataSpaceId = "x-data-space-id";
     public const string DataSpaceIdAlias = "Magento-Environment-Id";
+
+    /// <summary>
+    /// Makes a POST safe to retry: the same key with the same body returns the first answer without doing the work
+    /// twice. Clients retry a POST only when it carries one.
+    /// </summary>
+    public const string IdempotencyKey = "Idempotency-Key";
 }

@@ -21,7 +21,7 @@ public static class GatewayEndpoints
             .RequireListener(PlatformListener.ProductionGateway, PlatformListener.SandboxGateway)
             .RequireAuthorization(GatewaySignatureDefaults.PolicyName)
             .RequireRateLimiting(RateLimitPolicy)
-            .AddEndpointFilter<Registry.DataSpaceFilter>();
+            .WithMetadata(Registry.GatewayDataSpaceMetadata.Instance);
 
     public sealed record GatewayInfo(string Environment, DateTimeOffset ServerTime);
 

@@ -84,6 +84,7 @@ public static partial class PlatformApplication
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
+        app.UseMiddleware<DataSpaceResolution>();
 
         app.MapHealthChecks("/healthz");
         app.MapManagementApi();

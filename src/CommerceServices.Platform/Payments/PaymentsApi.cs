@@ -29,7 +29,7 @@ public static class PaymentsApi
     }
 
     private static async Task<Results<Created<PaymentView>, ProblemHttpResult>> Create(
-        CreatePaymentRequest? request, HttpContext http, PlatformDbContext db, TimeProvider time)
+        CreatePaymentRequest? request, GatewayCaller caller, HttpContext http, PlatformDbContext db, TimeProvider time)
     {
         var reference = request?.Reference?.Trim();
         var currency = request?.Currency?.Trim().ToUpperInvariant();
@@ -51,7 +51,7 @@ public static class PaymentsApi
         var payment = new Payment
         {
             Id = Ids.New("pay"),
-            DataSpaceId = GatewayCaller.From(http.User).DataSpaceId!,
+            DataSpaceId = caller.DataSpaceId!,
             Reference = reference,
             Amount = request.Amount.Value,
             Currency = currency,
@@ -63,9 +63,9 @@ public static class PaymentsApi
         return TypedResults.Created($"/payments/v1/payments/{payment.Id}", PaymentView.Of(payment));
     }
 
-    private static async Task<Ok<List<PaymentView>>> List(HttpContext http, PlatformDbContext db)
+    private static async Task<Ok<List<PaymentView>>> List(GatewayCaller caller, HttpContext http, PlatformDbContext db)
     {
-        var dataSpace = GatewayCaller.From(http.User).DataSpaceId;
+        var dataSpace = caller.DataSpaceId;
         var payments = await db.Payments.AsNoTracking().Where(p => p.DataSpaceId == dataSpace)
             .OrderByDescending(p => p.CreatedAt).ThenBy(p => p.Id).Take(500).ToListAsync(http.RequestAborted);
         return TypedResults.Ok(payments.Select(PaymentView.Of).ToList());

@@ -31,59 +31,54 @@ public static class RegistryApi
 
     public sealed record ServiceView(string Id, string Name, string PathPrefix, bool Entitled);
 
-    private static async Task<PingResponse> Ping(HttpContext http, RegistryService registry)
+    private static async Task<PingResponse> Ping(GatewayCaller caller, HttpContext http, RegistryService registry)
     {
-        var caller = GatewayCaller.From(http.User);
         var dataSpace = caller.DataSpaceId is null ? null : await registry.FindAsync(caller.AccountId, caller.DataSpaceId, false, http.RequestAborted);
         return new PingResponse(caller.AccountId, caller.Environment.ToName(), caller.ApiKey,
             dataSpace is null ? null : DataSpaceView.Of(dataSpace));
     }
 
-    private static async Task<Results<Ok<RegistryView>, ProblemHttpResult>> Registry(HttpContext http, RegistryService registry)
+    private static async Task<Results<Ok<RegistryView>, ProblemHttpResult>> Registry(GatewayCaller caller, HttpContext http, RegistryService registry)
     {
-        var outcome = await registry.ListProjectsAsync(GatewayCaller.From(http.User).AccountId, http.RequestAborted);
+        var outcome = await registry.ListProjectsAsync(caller.AccountId, http.RequestAborted);
         return outcome.ToOk(RegistryView.Of);
     }
 
     private static async Task<Results<Ok<DataSpaceDetailsView>, ProblemHttpResult>> DataSpace(
-        string dataSpaceId, HttpContext http, RegistryService registry)
+        string dataSpaceId, GatewayCaller caller, HttpContext http, RegistryService registry)
     {
-        var outcome = await registry.GetDataSpaceAsync(GatewayCaller.From(http.User).AccountId, dataSpaceId, http.RequestAborted);
+        var outcome = await registry.GetDataSpaceAsync(caller.AccountId, dataSpaceId, http.RequestAborted);
         return outcome.ToOk(DataSpaceDetailsView.Of);
     }
 
     private static async Task<Results<Ok<DataSpaceView>, ProblemHttpResult>> Bind(
-        string dataSpaceId, BindInstanceRequest? request, HttpContext http, RegistryService registry)
+        string dataSpaceId, BindInstanceRequest? request, GatewayCaller caller, HttpContext http, RegistryService registry)
     {
-        var caller = GatewayCaller.From(http.User);
         var outcome = await registry.BindInstanceAsync(caller.AccountId, dataSpaceId, request?.InstanceId, Actor(caller), http.RequestAborted);
         return outcome.ToOk(DataSpaceView.Of);
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Release(
-        string dataSpaceId, string? instanceId, HttpContext http, RegistryService registry)
+        string dataSpaceId, string? instanceId, GatewayCaller caller, HttpContext http, RegistryService registry)
     {
         if (string.IsNullOrWhiteSpace(instanceId))
         {
             return Problems.Of(ProblemCodes.InvalidRequest, "Say which instance releases the data space: '?instanceId=…'.");
         }
 
-        var caller = GatewayCaller.From(http.User);
         var outcome = await registry.ReleaseAsync(caller.AccountId, dataSpaceId, instanceId, Actor(caller), http.RequestAborted);
         return outcome.Error is { } error ? Problems.Of(error) : TypedResults.NoContent();
     }
 
     private static async Task<Results<Ok<CopyResult>, ProblemHttpResult>> Copy(
-        string dataSpaceId, CopyDataSpaceRequest? request, HttpContext http, RegistryService registry)
+        string dataSpaceId, CopyDataSpaceRequest? request, GatewayCaller caller, HttpContext http, RegistryService registry)
     {
-        var caller = GatewayCaller.From(http.User);
         var outcome = await registry.CopyAsync(caller.AccountId, request?.From, dataSpaceId, Actor(caller), http.RequestAborted);
         return outcome.Error is { } error ? Problems.Of(error) : TypedResults.Ok(new CopyResult(outcome.Value!));
     }
 
-    private static async Task<IEnumerable<ServiceView>> Services(HttpContext http, PlatformDbContext db)
+    private static async Task<IEnumerable<ServiceView>> Services(GatewayCaller caller, HttpContext http, PlatformDbContext db)
     {
-        var caller = GatewayCaller.From(http.User);
         var entitled = await db.Entitlements.Where(e => e.AccountId == caller.AccountId).Select(e => e.Service).ToListAsync(http.RequestAborted);
         return ServiceCatalog.All.Select(s => new ServiceView(s.Id, s.Name, s.PathPrefix, entitled.Contains(s.Id)));
     }
