@@ -48,7 +48,7 @@ public static class StorageExtensions
         };
         if (string.IsNullOrEmpty(connection.DataSource))
         {
-            connection.DataSource = Path.Combine(Path.GetFullPath(platform.DataDirectory), "platform.db");
+            connection.DataSource = Path.Combine(Hosting.FirstRun.DataFolder.Resolve(platform), "platform.db");
         }
 
         return connection.ToString();
@@ -76,7 +76,10 @@ public static class StorageExtensions
     }
 
     /// <summary>True when a write failed on a unique index: a concurrent writer got there first.</summary>
-    public static bool IsUniqueViolation(this DbUpdateException exception) => exception.InnerException switch
+    public static bool IsUniqueViolation(this DbUpdateException exception) => exception.InnerException.IsUniqueViolation();
+
+    /// <summary>True when <paramref name="exception"/> is the provider's unique-index violation.</summary>
+    public static bool IsUniqueViolation(this Exception? exception) => exception switch
     {
         SqliteException sqlite => sqlite.SqliteErrorCode == 19 && sqlite.SqliteExtendedErrorCode is 2067 or 1555,
         PostgresException postgres => postgres.SqlState == PostgresErrorCodes.UniqueViolation,

@@ -4,6 +4,7 @@ using CommerceServices.Platform.Gateway;
 using CommerceServices.Platform.Gateway.Authentication;
 using CommerceServices.Platform.Payments;
 using CommerceServices.Platform.Registry;
+using CommerceServices.Platform.Hosting.FirstRun;
 using CommerceServices.Platform.Hosting.Operator;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
@@ -17,7 +18,9 @@ public static partial class PlatformApplication
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // appsettings.json is found next to the binary however the platform is started (dotnet run, the built binary
+        // from any folder); the data folder is resolved against the working directory instead (DataFolder).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.AddPlatform();
         configure?.Invoke(builder);
         var app = builder.Build();
@@ -71,8 +74,9 @@ public static partial class PlatformApplication
         // Unreadable bodies become exceptions so BadRequestExceptionHandler can say what was wrong with them.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(
-            Path.GetFullPath(builder.Configuration[$"{PlatformOptions.Section}:{nameof(PlatformOptions.DataDirectory)}"] ?? "data"),
+            DataFolder.Resolve(builder.Configuration[$"{PlatformOptions.Section}:{nameof(PlatformOptions.DataDirectory)}"]),
             "data-protection-keys")));
+        builder.AddFirstRunConventions();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         return builder;
     }
@@ -99,6 +103,7 @@ public static partial class PlatformApplication
     /// <summary>Creates or upgrades the database and loads the operator token, before any listener opens.</summary>
     public static async Task InitializePlatformAsync(this WebApplication app)
     {
+        DataFolder.EnsureCreated(app.Services.GetRequiredService<IOptions<PlatformOptions>>().Value);
         await app.Services.MigratePlatformDatabaseAsync();
         app.Services.GetRequiredService<OperatorCredentials>().Initialize();
 

@@ -5,6 +5,8 @@ public sealed class PlatformOptions
 {
     public const string Section = "Platform";
 
+    public const string DefaultDataDirectory = "data";
+
     /// <summary>Listener of the account portal and the management API.</summary>
     public string PortalUrl { get; set; } = "http://127.0.0.1:5080";
 
@@ -15,6 +17,9 @@ public sealed class PlatformOptions
     /// <summary>Bearer token of the management API. When empty, one is generated at first start into the data folder.</summary>
     public string? OperatorToken { get; set; }
 
-    /// <summary>Folder for the SQLite database and the generated operator token.</summary>
-    public string DataDirectory { get; set; } = "data";
+    /// <summary>
+    /// Folder for the SQLite database, the generated operator token and the Data Protection keys: absolute, or relative
+    /// to the working directory (see <see cref="FirstRun.DataFolder"/>).
+    /// </summary>
+    public string DataDirectory { get; set; } = DefaultDataDirectory;
 }

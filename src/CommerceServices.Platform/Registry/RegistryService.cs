@@ -44,7 +44,16 @@ public sealed partial class RegistryService(
             return AccountService.NotFound(accountId);
         }
 
-        var project = new Project { Id = Ids.New("prj"), AccountId = accountId, Name = name!.Trim(), CreatedAt = time.GetUtcNow() };
+        // Names are how people tell projects apart in lists and in the portal: two with one name would be a trap.
+        var trimmed = name!.Trim();
+        var lowered = trimmed.ToLowerInvariant();
+        if (await db.Projects.AnyAsync(p => p.AccountId == accountId && p.Name.ToLower() == lowered, cancellationToken))
+        {
+            return new PlatformError(ProblemCodes.ProjectExists,
+                $"Account '{accountId}' already has a project named '{trimmed}' (names compare case-insensitively); choose another name.");
+        }
+
+        var project = new Project { Id = Ids.New("prj"), AccountId = accountId, Name = trimmed, CreatedAt = time.GetUtcNow() };
         db.Projects.Add(project);
         await db.SaveChangesAsync(cancellationToken);
         return project;
@@ -198,7 +207,7 @@ public sealed partial class RegistryService(
         if (loss is not null && !force)
         {
             return new PlatformError(ProblemCodes.DataSpaceNotEmpty,
-                $"Deleting data space '{dataSpace.Name}' would lose {loss}. Copy its data elsewhere first, or delete with force.");
+                $"Deleting data space '{dataSpace.Name}' would lose {loss}. Copy its data elsewhere first ('commerce-services data-spaces copy --from … --to …'), or delete it anyway with '--force' (DELETE …?force=true).");
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);

@@ -44,6 +44,9 @@ public static class ProblemCodes
     public const string ProjectNotFound = "project_not_found";
     public const string DataSpaceExists = "data_space_exists";
     public const string DataSpaceNotEmpty = "data_space_not_empty";
+
+    // First run and everyday use (issue 8): project names are unique in an account.
+    public const string ProjectExists = "project_exists";
 }
 
 /// <summary>Status and title of each code, so both sides describe a refusal the same way.</summary>
@@ -84,6 +87,9 @@ public static class ProblemCatalog
         [ProblemCodes.ProjectNotFound] = (404, "The project does not exist."),
         [ProblemCodes.DataSpaceExists] = (409, "A data space with this name exists in the project."),
         [ProblemCodes.DataSpaceNotEmpty] = (409, "The data space holds data or is bound to an instance."),
+
+        // First run and everyday use (issue 8).
+        [ProblemCodes.ProjectExists] = (409, "The account has a project with this name."),
     };
 
     public static IReadOnlyCollection<string> Codes => Entries.Keys;

@@ -13,6 +13,18 @@ public sealed partial class OperatorCredentials(IOptions<PlatformOptions> option
     public const string FileName = "operator-token";
     private byte[]? _tokenHash;
 
+    /// <summary>Where the generated token is (or would be): named in every message about the operator token.</summary>
+    public string TokenFilePath => Path.Combine(FirstRun.DataFolder.Resolve(options.Value), FileName);
+
+    /// <summary>Whether the token comes from configuration rather than the generated file.</summary>
+    public bool IsConfigured => !string.IsNullOrWhiteSpace(options.Value.OperatorToken);
+
+    /// <summary>How a client passes the token, for the messages of the management API, the log and the CLI.</summary>
+    public string HowToPass =>
+        (IsConfigured ? "Use the token set in Platform:OperatorToken" : $"The token is in {TokenFilePath}")
+        + ": pass it to the CLI with '--token <token>' or the COMMERCE_SERVICES_TOKEN environment variable "
+        + "(export COMMERCE_SERVICES_TOKEN=$(cat <file>)), or send 'Authorization: Bearer <token>'.";
+
     /// <summary>Loads or creates the token. Called once at start-up, before the listeners open.</summary>
     public void Initialize()
     {
@@ -23,7 +35,7 @@ public sealed partial class OperatorCredentials(IOptions<PlatformOptions> option
             return;
         }
 
-        var path = Path.Combine(Path.GetFullPath(options.Value.DataDirectory), FileName);
+        var path = TokenFilePath;
         if (!File.Exists(path))
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -39,11 +51,11 @@ public sealed partial class OperatorCredentials(IOptions<PlatformOptions> option
                 writer.Write(token);
             }
 
-            LogGenerated(logger, path);
+            LogGenerated(logger, path, path);
         }
         else
         {
-            LogUsingFile(logger, path);
+            LogUsingFile(logger, path, path);
         }
 
         _tokenHash = Hash(File.ReadAllText(path).Trim());
@@ -60,9 +72,11 @@ public sealed partial class OperatorCredentials(IOptions<PlatformOptions> option
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "No Platform:OperatorToken was configured; generated one in {Path} (readable by this user only).")]
-    private static partial void LogGenerated(ILogger logger, string path);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No Platform:OperatorToken was configured; generated one in {Path} (readable by this user only). "
+        + "Use it with: export COMMERCE_SERVICES_TOKEN=$(cat {File}) or commerce-services --token <token>.")]
+    private static partial void LogGenerated(ILogger logger, string path, string file);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Using the operator token in {Path}.")]
-    private static partial void LogUsingFile(ILogger logger, string path);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Using the operator token in {Path}. "
+        + "Use it with: export COMMERCE_SERVICES_TOKEN=$(cat {File}) or commerce-services --token <token>.")]
+    private static partial void LogUsingFile(ILogger logger, string path, string file);
 }

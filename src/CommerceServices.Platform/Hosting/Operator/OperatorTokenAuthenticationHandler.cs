@@ -43,8 +43,8 @@ internal sealed class OperatorTokenAuthenticationHandler(
             ? "Bearer realm=\"commerce-services\""
             : "Bearer realm=\"commerce-services\", error=\"invalid_token\"";
         await Problems.WriteAsync(Context, code, code == ProblemCodes.MissingOperatorToken
-            ? "Send the operator token as 'Authorization: Bearer <token>'."
-            : "The operator token does not match Platform:OperatorToken (or the generated data/operator-token).");
+            ? $"This call needs the operator token. {credentials.HowToPass}"
+            : $"The operator token sent does not match this platform's. {credentials.HowToPass}");
     }
 }
 
