@@ -30,6 +30,13 @@ if ! command -v openssl >/dev/null 2>&1; then
   install_packages openssl || exit 1
 fi
 
+# The test command must leave the clone as it found it (no data folder, key, store or package in the work tree).
+in_git=
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  in_git=1
+  git_status_before=$(git status --porcelain --untracked-files=all)
+fi
+
 results=artifacts/test-results
 rm -rf "$results"
 mkdir -p "$results"
@@ -46,6 +53,17 @@ status=$?
 
 passed=0
 failed=0
+
+# The README walkthrough, run verbatim against a real platform process (build/run-walkthrough.sh): one test.
+log "running the README walkthrough (docs/walkthrough.sh)"
+if build/run-walkthrough.sh; then
+  passed=$((passed + 1))
+  log "walkthrough: passed"
+else
+  failed=$((failed + 1))
+  status=1
+  log "walkthrough: FAILED"
+fi
 for trx in "$results"/*.trx; do
   [[ -e $trx ]] || continue
   counters=$(grep -o '<Counters [^>]*>' "$trx")
@@ -55,6 +73,19 @@ for trx in "$results"/*.trx; do
   passed=$((passed + ${p:-0}))
   failed=$((failed + ${f:-0} + ${e:-0}))
 done
+
+# One test more: git status is what it was before the test command ran.
+if [[ -n $in_git ]]; then
+  git_status_after=$(git status --porcelain --untracked-files=all)
+  if [[ $git_status_after == "$git_status_before" ]]; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    status=1
+    log "git status changed during the test command (files the tests left in the clone):"
+    diff <(printf '%s\n' "$git_status_before") <(printf '%s\n' "$git_status_after") >&2
+  fi
+fi
 
 if [[ $status -ne 0 && $failed -eq 0 ]]; then
   failed=1 # the runner failed without a failing test (a crash, or no results): still a failure

@@ -17,6 +17,7 @@ public static class CliApplication
         root.Subcommands.Add(EntitlementsCommands.Build(globals));
         root.Subcommands.Add(KeysCommands.Build(globals));
         root.Subcommands.Add(AuditCommands.Build(globals));
+        root.Subcommands.Add(RegistryCommands.BuildQuota(globals));
         root.Subcommands.Add(RegistryCommands.BuildProjects(globals));
         root.Subcommands.Add(RegistryCommands.BuildDataSpaces(globals));
         root.Subcommands.Add(ConnectorCommands.Build(globals));

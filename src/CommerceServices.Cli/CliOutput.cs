@@ -85,6 +85,29 @@ public sealed class CliOutput
         Console.Write(grid);
     }
 
+    /// <summary>
+    /// One object as <see cref="WriteDetails"/>, its members named the way the tables name them (<c>projectId</c> →
+    /// <c>project</c>, <c>createdAt</c> → <c>created</c>) and its times formatted as everywhere else.
+    /// </summary>
+    public void WriteObject(JsonNode? node) =>
+        WriteDetails((node as JsonObject ?? []).Select(p => (Label(p.Key),
+            p.Key.EndsWith("At", StringComparison.Ordinal) ? Time(node, p.Key)
+            : p.Value is JsonValue or null ? p.Value?.ToString() : p.Value.ToJsonString())));
+
+    /// <summary>A JSON member name as a table label: <c>instanceId</c> → <c>instance</c>, <c>apiKey</c> → <c>API key</c>.</summary>
+    public static string Label(string member)
+    {
+        if (member == "apiKey")
+        {
+            return "API key";
+        }
+
+        var name = member.EndsWith("At", StringComparison.Ordinal) ? member[..^2]
+            : member.EndsWith("Id", StringComparison.Ordinal) && member.Length > 2 ? member[..^2]
+            : member;
+        return System.Text.RegularExpressions.Regex.Replace(name, "(?<=[a-z0-9])([A-Z])", " $1").ToLowerInvariant();
+    }
+
     /// <summary>A string member of a JSON object, or null.</summary>
     public static string? Text(JsonNode? node, string name) =>
         node?[name] is JsonValue value && value.TryGetValue<string>(out var s) ? s : null;

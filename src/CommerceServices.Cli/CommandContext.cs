@@ -34,7 +34,7 @@ public static class CommandExtensions
         command.SetAction(async (parse, ct) =>
         {
             var output = new CliOutput(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, parse.GetValue(globals.Json));
-            using var client = new ManagementClient(parse.GetValue(globals.Platform)!, globals.TokenOf(parse));
+            using var client = new ManagementClient(parse.GetValue(globals.Platform)!, globals.TokenOf(parse), tokenSource: globals.TokenSourceOf(parse));
             return await action(new CommandContext(parse, output, client), ct);
         });
         return command;

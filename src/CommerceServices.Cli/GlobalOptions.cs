@@ -46,6 +46,9 @@ public sealed class GlobalOptions
         root.Options.Add(Json);
     }
 
+    /// <summary>Where <see cref="TokenOf"/> found the token: <c>--token</c> or <c>$COMMERCE_SERVICES_TOKEN</c>.</summary>
+    public string TokenSourceOf(ParseResult parse) => parse.GetValue(Token) is { Length: > 0 } ? "--token" : "$" + TokenVariable;
+
     /// <summary>The token from <c>--token</c>, else from the environment; null when neither is set.</summary>
     public string? TokenOf(ParseResult parse) =>
         parse.GetValue(Token) is { Length: > 0 } token ? token

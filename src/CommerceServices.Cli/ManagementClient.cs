@@ -24,13 +24,17 @@ public sealed class ManagementClient : IDisposable
 
     private readonly HttpClient _http;
     private readonly Uri _platform;
+    private readonly string? _tokenSource;
 
     /// <param name="platform">The portal URL, e.g. <c>http://127.0.0.1:5080</c>.</param>
     /// <param name="operatorToken">Sent as a bearer token; when null or empty no Authorization header is sent, and the
     /// platform answers <c>missing_operator_token</c>.</param>
-    public ManagementClient(Uri platform, string? operatorToken, HttpMessageHandler? handler = null)
+    /// <param name="tokenSource">Where <paramref name="operatorToken"/> came from (<c>--token</c> or the environment
+    /// variable), named when the platform refuses it.</param>
+    public ManagementClient(Uri platform, string? operatorToken, HttpMessageHandler? handler = null, string? tokenSource = null)
     {
         _platform = platform;
+        _tokenSource = string.IsNullOrEmpty(operatorToken) ? null : tokenSource ?? "--token";
         var root = platform.AbsoluteUri.EndsWith('/') ? platform : new Uri(platform.AbsoluteUri + "/");
         _http = handler is null ? new HttpClient() : new HttpClient(handler);
         _http.BaseAddress = new Uri(root, "api/v1/");
@@ -75,6 +79,10 @@ public sealed class ManagementClient : IDisposable
 
     public Task<ApiResult> ListAuditAsync(string accountId, int? limit, CancellationToken ct) =>
         SendAsync(HttpMethod.Get, $"accounts/{Segment(accountId)}/audit{(limit is { } n ? $"?limit={n}" : "")}", null, ct);
+
+    /// <summary>Data spaces the account may have and has, per type (R3).</summary>
+    public Task<ApiResult> GetQuotaAsync(string accountId, CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, $"accounts/{Segment(accountId)}/quota", null, ct);
 
     public Task<ApiResult> ListProjectsAsync(string accountId, CancellationToken ct) =>
         SendAsync(HttpMethod.Get, $"accounts/{Segment(accountId)}/projects", null, ct);
@@ -133,8 +141,22 @@ public sealed class ManagementClient : IDisposable
         using (response)
         {
             var text = await response.Content.ReadAsStringAsync(ct);
-            return response.IsSuccessStatusCode ? Success(response.StatusCode, text) : Refusal(response, text);
+            return response.IsSuccessStatusCode ? Success(response.StatusCode, text) : WithTokenHint(Refusal(response, text));
         }
+    }
+
+    /// <summary>Says which token the CLI sent (or that it sent none) and the two ways to pass one.</summary>
+    private ApiResult WithTokenHint(ApiResult result)
+    {
+        var hint = result.Error?.Code switch
+        {
+            Protocol.ProblemCodes.MissingOperatorToken =>
+                $"No operator token was given: pass --token <token> or set {GlobalOptions.TokenVariable}.",
+            Protocol.ProblemCodes.InvalidOperatorToken =>
+                $"The operator token from {_tokenSource} was refused by {_platform}: pass this platform's token with --token <token> or {GlobalOptions.TokenVariable}.",
+            _ => null,
+        };
+        return hint is null ? result : ApiResult.Failed(result.Error! with { Detail = $"{hint} {result.Error!.Detail}" });
     }
 
     private static ApiResult Success(HttpStatusCode status, string text)

@@ -28,7 +28,7 @@ public static class AuditCommands
         {
             var result = await cli.Client.ListAuditAsync(cli.Value(account), cli.Parse.GetValue(limit), ct);
             return cli.Render(result, events => cli.Output.WriteTable(
-                ["at", "action", "actor", "api key", "detail"],
+                ["at", "action", "actor", "API key", "detail"],
                 (events as JsonArray ?? []).Select(e => (IReadOnlyList<string?>)
                 [
                     CliOutput.Time(e, "at"), CliOutput.Text(e, "action"), CliOutput.Text(e, "actor"), CliOutput.Text(e, "apiKey"),

@@ -79,7 +79,7 @@ public static class ConnectorCommands
 
     private static Command Status(GlobalOptions globals)
     {
-        var store = StoreOption();
+        var store = ExistingStoreOption();
         return new Command("status", "Whether this instance is connected and, if not, exactly why. Exit code 0 only when verified.")
             .With(store)
             .WithConnector(globals, store, async (cli, connector, ct) =>
@@ -105,7 +105,7 @@ public static class ConnectorCommands
                         ["accountId"] = status.AccountId,
                         ["instanceId"] = status.InstanceId,
                         ["missing"] = new JsonArray([.. status.Missing.Select(m => (JsonNode?)m)]),
-                        ["clockOffsetSeconds"] = status.ClockOffset is { } offset ? Math.Round(offset.TotalSeconds, 1) : null,
+                        ["clockOffsetSeconds"] = status.ClockOffset is { } offset ? ClockOffsetSeconds(offset) : null,
                     });
                     return exitCode;
                 }
@@ -127,7 +127,7 @@ public static class ConnectorCommands
 
     private static Command UseDataSpace(GlobalOptions globals)
     {
-        var store = StoreOption();
+        var store = ExistingStoreOption();
         var dataSpace = new Option<string>("--data-space", "-d") { Description = "The data space to move this instance to.", HelpName = "id", Required = true };
         var project = new Option<string?>("--project", "-p") { Description = "The data space's project id.", HelpName = "id" };
         var move = MoveOptions(out var carryOver, out var discard);
@@ -158,6 +158,9 @@ public static class ConnectorCommands
                 return WriteResult(cli.Output, result);
             });
     }
+
+    /// <summary>Seconds to one decimal; a clock a hair behind rounds to 0, not -0 (adding +0.0 turns -0.0 into 0.0).</summary>
+    internal static double ClockOffsetSeconds(TimeSpan offset) => Math.Round(offset.TotalSeconds, 1) + 0.0;
 
     private static int WriteResult(CliOutput output, ConfigureResult result)
     {
@@ -210,6 +213,25 @@ public static class ConnectorCommands
         HelpName = "dir",
         Required = true,
     };
+
+    /// <summary>
+    /// <c>--store</c> of a command that reads a store: a folder that does not exist is refused (exit 2) instead of
+    /// becoming a new, empty store with a new instance id.
+    /// </summary>
+    private static Option<DirectoryInfo> ExistingStoreOption()
+    {
+        var option = StoreOption();
+        option.Description = "The connector's settings store folder, made by 'connector configure' or 'connector generate-key'.";
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<DirectoryInfo>() is { } folder && !folder.Exists)
+            {
+                result.AddError($"The store folder '{folder.FullName}' does not exist. Check --store, or make the store first with " +
+                                $"'{CliApplication.Name} connector configure --store {folder.Name} …'.");
+            }
+        });
+        return option;
+    }
 
     private static Option<Uri?> GatewayOption(string name, string environment) => new(name)
     {

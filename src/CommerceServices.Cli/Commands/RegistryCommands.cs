@@ -6,6 +6,22 @@ namespace CommerceServices.Cli.Commands;
 /// <summary><c>projects …</c> and <c>data-spaces …</c>: an account's SaaS projects and data spaces (R3, R13, R18).</summary>
 public static class RegistryCommands
 {
+    /// <summary><c>quota --account ID</c>: data spaces allowed and used, per type (R3).</summary>
+    public static Command BuildQuota(GlobalOptions globals)
+    {
+        var account = CommonOptions.Account();
+        return new Command("quota", "Show how many data spaces of each type an account may have and has.").With(account).WithAction(globals, async (cli, ct) =>
+            cli.Render(await cli.Client.GetQuotaAsync(cli.Value(account), ct), quota => cli.Output.WriteTable(
+                ["type", "allowed", "used", "free"],
+                new[] { "production", "testing" }.Select(type => (IReadOnlyList<string?>)
+                [
+                    type, quota?[type]?["allowed"]?.ToString(), quota?[type]?["used"]?.ToString(),
+                    quota?[type]?["allowed"] is { } allowed && quota[type]?["used"] is { } used
+                        ? Math.Max(0, allowed.GetValue<int>() - used.GetValue<int>()).ToString(System.Globalization.CultureInfo.InvariantCulture)
+                        : null,
+                ]))));
+    }
+
     public static Command BuildProjects(GlobalOptions globals)
     {
         var command = new Command("projects", "List or add an account's SaaS projects.");
@@ -105,6 +121,5 @@ public static class RegistryCommands
     private static Option<string> Name(string description) =>
         new("--name", "-n") { Description = description, HelpName = "name", Required = true };
 
-    private static Action<JsonNode?> WriteOne(CommandContext cli) => node =>
-        cli.Output.WriteDetails((node as JsonObject ?? []).Select(p => (p.Key, p.Value is JsonValue or null ? p.Value?.ToString() : p.Value.ToJsonString())));
+    private static Action<JsonNode?> WriteOne(CommandContext cli) => node => cli.Output.WriteObject(node);
 }

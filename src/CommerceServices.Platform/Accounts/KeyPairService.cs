@@ -121,7 +121,7 @@ public sealed class KeyPairService(PlatformDbContext db, AuditLog audit, KeyChan
                     {
                         previous.ExpiresAt = now + grace;
                         audit.Record(accountId, AuditActions.KeyRolled, actor, previous.ApiKey,
-                            $"replaced by {issued.ApiKey}; works until {previous.ExpiresAt:O}");
+                            $"replaced by {issued.ApiKey}; works until {previous.ExpiresAt:yyyy-MM-dd HH:mm:ss}Z");
                     }
                     else
                     {
