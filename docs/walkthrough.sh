@@ -29,7 +29,7 @@ scratch=${WALKTHROUGH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/commerce-walkthrough.XXX
 mkdir -p "$scratch"
 
 say "2. The CLI as a .NET tool (installed into the scratch folder; README: --global for everyday use)"
-dotnet pack src/CommerceServices.Cli -nologo -v quiet -o "$scratch/packages"
+dotnet pack src/CommerceServices.Cli -o "$scratch/packages"
 # Its own package cache: a tool of the same version installed before is not reused.
 NUGET_PACKAGES="$scratch/nuget" dotnet tool install CommerceServices.Cli --tool-path "$scratch/tools" --add-source "$scratch/packages"
 export PATH="$scratch/tools:$PATH"

@@ -160,7 +160,7 @@ public static class ConnectorCommands
     }
 
     /// <summary>Seconds to one decimal; a clock a hair behind rounds to 0, not -0 (adding +0.0 turns -0.0 into 0.0).</summary>
-    internal static double ClockOffsetSeconds(TimeSpan offset) => Math.Round(offset.TotalSeconds, 1) + 0.0;
+    public static double ClockOffsetSeconds(TimeSpan offset) => Math.Round(offset.TotalSeconds, 1) + 0.0;
 
     private static int WriteResult(CliOutput output, ConfigureResult result)
     {

@@ -25,15 +25,20 @@ internal sealed partial class BadRequestExceptionHandler : IExceptionHandler
             StatusCodes.Status415UnsupportedMediaType => "unsupported_media_type",
             _ => ProblemCodes.InvalidRequest,
         };
-        await Problems.WriteAsync(httpContext, code, Describe(badRequest), badRequest.StatusCode);
+        // The body's type, to say what a field must be: System.Text.Json names the type that failed, which for a
+        // property of a record is often the record itself ("…PaymentsApi+CreatePaymentRequest").
+        // The exception handler middleware clears the endpoint; its feature keeps the one that failed.
+        var endpoint = httpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? httpContext.GetEndpoint();
+        var bodyType = endpoint?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>()?.RequestType;
+        await Problems.WriteAsync(httpContext, code, Describe(badRequest, bodyType), badRequest.StatusCode);
         return true;
     }
 
-    internal static string Describe(BadHttpRequestException badRequest)
+    internal static string Describe(BadHttpRequestException badRequest, Type? bodyType)
     {
         if (badRequest.InnerException is JsonException json)
         {
-            return Describe(json);
+            return Describe(json, bodyType);
         }
 
         var message = badRequest.Message;
@@ -56,7 +61,7 @@ internal sealed partial class BadRequestExceptionHandler : IExceptionHandler
                 : "The request is not valid for this call.";
     }
 
-    private static string Describe(JsonException json)
+    private static string Describe(JsonException json, Type? bodyType)
     {
         var field = FieldOf(json.Path);
         if (MissingProperties().Match(json.Message) is { Success: true } missing)
@@ -66,7 +71,7 @@ internal sealed partial class BadRequestExceptionHandler : IExceptionHandler
 
         if (ConvertedTo().Match(json.Message) is { Success: true } converted)
         {
-            var expected = Expected(converted.Groups["type"].Value);
+            var expected = TypeAt(bodyType, field) is { } target ? Expected(target) : Expected(converted.Groups["type"].Value);
             return field is null
                 ? $"The request body must be {expected}."
                 : $"'{field}' must be {expected}.";
@@ -81,6 +86,40 @@ internal sealed partial class BadRequestExceptionHandler : IExceptionHandler
     /// <summary><c>$.amount</c> → <c>amount</c>, <c>$.items[0].price</c> → <c>items[0].price</c>; null for the body itself.</summary>
     private static string? FieldOf(string? path) =>
         string.IsNullOrEmpty(path) || path == "$" ? null : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
+
+    /// <summary>The type of the member at <paramref name="field"/> (<c>items[0].price</c>) of <paramref name="bodyType"/>.</summary>
+    private static Type? TypeAt(Type? bodyType, string? field)
+    {
+        var type = bodyType;
+        foreach (var segment in (field ?? "").Split('.', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (type is null)
+            {
+                return null;
+            }
+
+            var name = segment.Split('[')[0].Trim('\'', '[', ']');
+            var property = type.GetProperty(name, System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.IgnoreCase);
+            type = property?.PropertyType;
+            if (type is not null && segment.Contains('[', StringComparison.Ordinal))
+            {
+                type = type.IsArray ? type.GetElementType() : type.IsGenericType ? type.GetGenericArguments()[0] : null;
+            }
+        }
+
+        return type == bodyType ? null : type;
+    }
+
+    private static string Expected(Type type)
+    {
+        var target = Nullable.GetUnderlyingType(type) ?? type;
+        if (target.IsEnum)
+        {
+            return "one of " + string.Join(", ", Enum.GetNames(target).Select(n => $"'{JsonNamingPolicy.CamelCase.ConvertName(n)}'"));
+        }
+
+        return target != typeof(string) && typeof(System.Collections.IEnumerable).IsAssignableFrom(target) ? "an array" : Expected(target.FullName ?? target.Name);
+    }
 
     /// <summary>What a .NET type means to someone writing JSON.</summary>
     private static string Expected(string typeName)

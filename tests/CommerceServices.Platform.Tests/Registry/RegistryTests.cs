@@ -245,6 +245,7 @@ public abstract class RegistryTests(PlatformFixture fixture)
         Assert.Equal(ProblemCodes.DataSpaceNotEmpty, problem["code"]!.GetValue<string>());
         Assert.Contains("1 payments item(s)", problem["detail"]!.GetValue<string>());
         Assert.Contains("shop-live", problem["detail"]!.GetValue<string>());
+        Assert.Contains("--force", problem["detail"]!.GetValue<string>()); // the real flag, not "delete with force"
         Assert.Equal(HttpStatusCode.OK, emptyDeleted.StatusCode);
         Assert.Equal(HttpStatusCode.OK, forced.StatusCode);
         Assert.Empty((await (await Api.GetAsync($"/api/v1/accounts/{account}/data-spaces")).ReadNodeAsync()).AsArray());
