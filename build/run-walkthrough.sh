@@ -2,7 +2,7 @@
 # Runs docs/walkthrough.sh against a real platform process started here: the built platform binary, on free loopback
 # ports, with its own data folder in a temporary directory, so a platform a developer has running (on the default
 # ports, with ./data) never interferes. Exits 0 when the walkthrough reached 'verified'. Called by build/test.sh
-# after the build; the logs of a failed run are printed.
+# after the build; the logs of a failed run are printed (WALKTHROUGH_SHOW=1 prints the walkthrough's output always).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 

@@ -53,6 +53,8 @@ OLD_KEY=$API_KEY
 API_KEY=$(commerce-services keys roll --account "$ACCOUNT" --environment sandbox --grace 1h --private-key-out sandbox-new.pem --json | json apiKey)
 commerce-services keys delete --account "$ACCOUNT" --api-key "$OLD_KEY"
 mv sandbox-new.pem sandbox.pem
+# The private key file is the owner's alone (mode 0600), however it was made.
+python3 -c 'import os, sys; sys.exit(os.stat("sandbox.pem").st_mode & 0o077 != 0)' || { echo "sandbox.pem is readable by others" >&2; exit 1; }
 commerce-services audit list --account "$ACCOUNT"
 
 say "6. A data space in the default project, within the quota"
