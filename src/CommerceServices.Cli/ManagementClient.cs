@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CommerceServices.Protocol;
 
 namespace CommerceServices.Cli;
 
@@ -158,20 +159,8 @@ public sealed class ManagementClient : IDisposable
     private static ApiResult Refusal(HttpResponseMessage response, string text)
     {
         var status = (int)response.StatusCode;
-        try
-        {
-            if (JsonNode.Parse(text) is JsonObject problem && problem["code"]?.GetValue<string>() is { Length: > 0 } code)
-            {
-                var detail = problem["detail"]?.GetValue<string>() ?? problem["title"]?.GetValue<string>() ?? $"HTTP {status}";
-                return ApiResult.Failed(CliError.Refused(code, detail));
-            }
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
-        {
-            // Not a problem document: described below by its status.
-        }
-
-        return ApiResult.Failed(CliError.Refused($"http_{status}",
-            $"The platform answered {status} {response.ReasonPhrase} without a problem code."));
+        return ProblemDocument.TryRead(text, out var code, out var detail)
+            ? ApiResult.Failed(CliError.Refused(code, detail ?? $"HTTP {status}"))
+            : ApiResult.Failed(CliError.Refused($"http_{status}", $"The platform answered {status} {response.ReasonPhrase} without a problem code."));
     }
 }

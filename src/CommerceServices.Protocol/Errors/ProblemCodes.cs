@@ -44,6 +44,11 @@ public static class ProblemCodes
     public const string ProjectNotFound = "project_not_found";
     public const string DataSpaceExists = "data_space_exists";
     public const string DataSpaceNotEmpty = "data_space_not_empty";
+
+    // Correctness and shape (issue 15): a database error that is not an outage.
+
+    /// <summary>500: the platform failed on an error of its own (a bug), logged with its exception; never a bad input.</summary>
+    public const string InternalError = "internal_error";
 }
 
 /// <summary>Status and title of each code, so both sides describe a refusal the same way.</summary>
@@ -84,6 +89,9 @@ public static class ProblemCatalog
         [ProblemCodes.ProjectNotFound] = (404, "The project does not exist."),
         [ProblemCodes.DataSpaceExists] = (409, "A data space with this name exists in the project."),
         [ProblemCodes.DataSpaceNotEmpty] = (409, "The data space holds data or is bound to an instance."),
+
+        // Correctness and shape (issue 15).
+        [ProblemCodes.InternalError] = (500, "The platform failed on an internal error."),
     };
 
     public static IReadOnlyCollection<string> Codes => Entries.Keys;
