@@ -25,10 +25,12 @@ public sealed partial class TransientFailureRetryHandler : DelegatingHandler
     public TransientFailureRetryHandler(IOptions<CommerceServicesConnectorOptions> options, ILogger<TransientFailureRetryHandler> logger)
     {
         var settings = options.Value;
-        _pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
-            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+        var builder = new ResiliencePipelineBuilder<HttpResponseMessage>();
+        if (settings.MaxRetries > 0) // validated at start: 0 (no retries) to 10
+        {
+            builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
-                MaxRetryAttempts = Math.Max(0, settings.MaxRetries),
+                MaxRetryAttempts = settings.MaxRetries,
                 Delay = settings.RetryDelay,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
@@ -40,9 +42,10 @@ public sealed partial class TransientFailureRetryHandler : DelegatingHandler
                     LogRetry(logger, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds, reason);
                     return ValueTask.CompletedTask;
                 },
-            })
-            .AddTimeout(settings.AttemptTimeout)
-            .Build();
+            });
+        }
+
+        _pipeline = builder.AddTimeout(settings.AttemptTimeout).Build();
     }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)

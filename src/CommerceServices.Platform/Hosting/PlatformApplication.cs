@@ -29,6 +29,7 @@ public static partial class PlatformApplication
     {
         var services = builder.Services;
         services.AddOptions<PlatformOptions>().BindConfiguration(PlatformOptions.Section);
+        services.AddStartupValidation();
 
         var listeners = new PlatformListeners();
         services.AddSingleton(listeners);
@@ -113,7 +114,7 @@ public static partial class PlatformApplication
         });
     }
 
-    [LoggerMessage(Level = LogLevel.Information,
+    [LoggerMessage(EventId = PlatformLogEvents.Ready, Level = LogLevel.Information,
         Message = "Platform ready. Portal and management API: {Portal}  Production gateway: {Production}  Sandbox gateway: {Sandbox}  Storage: {Storage}")]
     private static partial void LogReady(ILogger logger, Uri portal, Uri production, Uri sandbox, StorageProvider storage);
 }

@@ -37,10 +37,10 @@ internal sealed partial class StorageUnavailableExceptionHandler(ILogger<Storage
         return false;
     }
 
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Storage unavailable ({ExceptionType}: {Reason}); answered 503.")]
+    [LoggerMessage(EventId = PlatformLogEvents.StorageUnavailable, Level = LogLevel.Warning, Message = "Storage unavailable ({ExceptionType}: {Reason}); answered 503.")]
     private static partial void LogUnavailable(ILogger logger, string exceptionType, string reason);
 
-    [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "Database error on {Method} {Path}; answered 500.")]
+    [LoggerMessage(EventId = PlatformLogEvents.DatabaseError, Level = LogLevel.Error, Message = "Database error on {Method} {Path}; answered 500.")]
     private static partial void LogDatabaseError(ILogger logger, Exception exception, string method, string path);
 }
 

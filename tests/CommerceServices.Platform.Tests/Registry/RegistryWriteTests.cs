@@ -120,7 +120,9 @@ public sealed class RegistryWriteTests
 
     private static async Task<(string Account, string DataSpace)> DataSpaceAsync(PlatformHost host, string type)
     {
-        var account = await GatewayFixture.CreateAccountAsync(host);
+        using var created = await host.Management.PostAsJsonAsync("/api/v1/accounts", new { email = $"{Guid.NewGuid():N}@example.com" });
+        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync() + host.Logs.All);
+        var account = (await created.ReadNodeAsync())["id"]!.GetValue<string>();
         (await host.Management.PutAsync($"/api/v1/accounts/{account}/entitlements/payments", null)).EnsureSuccessStatusCode();
         return (account, await NewDataSpaceAsync(host, account, type));
     }
