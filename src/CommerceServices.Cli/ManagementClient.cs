@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CommerceServices.Protocol;
+using CommerceServices.Protocol.Registry;
 
 namespace CommerceServices.Cli;
 
@@ -100,9 +101,15 @@ public sealed class ManagementClient : IDisposable
     public Task<ApiResult> ReleaseDataSpaceAsync(string accountId, string dataSpaceId, CancellationToken ct) =>
         SendAsync(HttpMethod.Delete, $"accounts/{Segment(accountId)}/data-spaces/{Segment(dataSpaceId)}/instance", null, ct);
 
-    /// <summary>Copies every service's data of <paramref name="from"/> into <paramref name="to"/> (R18).</summary>
-    public Task<ApiResult> CopyDataSpaceAsync(string accountId, string from, string to, CancellationToken ct) =>
-        SendAsync(HttpMethod.Post, $"accounts/{Segment(accountId)}/data-spaces/{Segment(to)}/copy", new JsonObject { ["from"] = from }, ct);
+    /// <summary>
+    /// Copies every service's data of <paramref name="from"/> into <paramref name="to"/> (R18); a target bound to an instance
+    /// other than <paramref name="instanceId"/> is refused.
+    /// </summary>
+    public Task<ApiResult> CopyDataSpaceAsync(string accountId, string from, string to, string? instanceId, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, $"accounts/{Segment(accountId)}/data-spaces/{Segment(to)}/copy",
+            JsonSerializer.SerializeToNode(new CopyDataSpaceRequest(from, instanceId), RequestJson)!.AsObject(), ct);
+
+    private static readonly JsonSerializerOptions RequestJson = new(JsonSerializerDefaults.Web);
 
     public void Dispose() => _http.Dispose();
 

@@ -37,6 +37,7 @@ public static partial class PlatformApplication
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             var options = context.Configuration.GetSection(PlatformOptions.Section).Get<PlatformOptions>() ?? new PlatformOptions();
+            PlatformOptionsValidator.ThrowIfInvalid(options); // Kestrel binds before the options are validated on start
             listeners.Bind(kestrel, options);
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = 1024 * 1024;

@@ -419,22 +419,6 @@ public abstract class RegistryTests(PlatformFixture fixture)
         return (await created.ReadNodeAsync())["id"]!.GetValue<string>();
     }
 
-    private async Task<HttpResponseMessage> Gateway(TestKey key, HttpMethod method, string path, object? body = null, string? dataSpace = null)
-    {
-        var gateway = key.Environment == GatewayEnvironment.Production ? Platform.ProductionGatewayUrl : Platform.SandboxGatewayUrl;
-        using var request = new HttpRequestMessage(method, new Uri(gateway, path));
-        request.Headers.Add(GatewayHeaders.ApiKey, key.ApiKey);
-        request.Headers.Add(GatewayHeaders.Signature, key.Token());
-        if (dataSpace is not null)
-        {
-            request.Headers.Add(GatewayHeaders.DataSpaceId, dataSpace);
-        }
-
-        if (body is not null)
-        {
-            request.Content = JsonContent.Create(body);
-        }
-
-        return await Http.SendAsync(request);
-    }
+    private Task<HttpResponseMessage> Gateway(TestKey key, HttpMethod method, string path, object? body = null, string? dataSpace = null) =>
+        GatewayFixture.SendSignedAsync(Platform, key, method, path, body, dataSpace);
 }

@@ -19,8 +19,6 @@ namespace CommerceServices.Platform.Tests.Registry;
 /// </summary>
 public sealed class RegistryWriteTests
 {
-    private static readonly HttpClient Http = new();
-
     [Theory]
     [InlineData(StorageProvider.Sqlite)]
     [InlineData(StorageProvider.PostgreSql)]
@@ -136,25 +134,9 @@ public sealed class RegistryWriteTests
         return (await created.ReadNodeAsync())["id"]!.GetValue<string>();
     }
 
-    private static async Task<HttpResponseMessage> SignedAsync(PlatformHost host, TestKey key, HttpMethod method, string path, object? body = null,
-        string? dataSpace = null)
-    {
-        var gateway = key.Environment == GatewayEnvironment.Production ? host.ProductionGatewayUrl : host.SandboxGatewayUrl;
-        using var request = new HttpRequestMessage(method, new Uri(gateway, path));
-        request.Headers.Add(GatewayHeaders.ApiKey, key.ApiKey);
-        request.Headers.Add(GatewayHeaders.Signature, key.Token());
-        if (dataSpace is not null)
-        {
-            request.Headers.Add(GatewayHeaders.DataSpaceId, dataSpace);
-        }
-
-        if (body is not null)
-        {
-            request.Content = JsonContent.Create(body);
-        }
-
-        return await Http.SendAsync(request);
-    }
+    private static Task<HttpResponseMessage> SignedAsync(PlatformHost host, TestKey key, HttpMethod method, string path, object? body = null,
+        string? dataSpace = null) =>
+        GatewayFixture.SendSignedAsync(host, key, method, path, body, dataSpace);
 
     /// <summary>A second service whose copy fails after Payment Services' copy has run (stores copy in registration order).</summary>
     private sealed class FailingCopyStore : IDataSpaceStore
