@@ -3,6 +3,8 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CommerceServices.Protocol;
+using CommerceServices.Protocol.Registry;
 
 namespace CommerceServices.Cli;
 
@@ -107,9 +109,15 @@ public sealed class ManagementClient : IDisposable
     public Task<ApiResult> ReleaseDataSpaceAsync(string accountId, string dataSpaceId, CancellationToken ct) =>
         SendAsync(HttpMethod.Delete, $"accounts/{Segment(accountId)}/data-spaces/{Segment(dataSpaceId)}/instance", null, ct);
 
-    /// <summary>Copies every service's data of <paramref name="from"/> into <paramref name="to"/> (R18).</summary>
-    public Task<ApiResult> CopyDataSpaceAsync(string accountId, string from, string to, CancellationToken ct) =>
-        SendAsync(HttpMethod.Post, $"accounts/{Segment(accountId)}/data-spaces/{Segment(to)}/copy", new JsonObject { ["from"] = from }, ct);
+    /// <summary>
+    /// Copies every service's data of <paramref name="from"/> into <paramref name="to"/> (R18); a target bound to an instance
+    /// other than <paramref name="instanceId"/> is refused.
+    /// </summary>
+    public Task<ApiResult> CopyDataSpaceAsync(string accountId, string from, string to, string? instanceId, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, $"accounts/{Segment(accountId)}/data-spaces/{Segment(to)}/copy",
+            JsonSerializer.SerializeToNode(new CopyDataSpaceRequest(from, instanceId), RequestJson)!.AsObject(), ct);
+
+    private static readonly JsonSerializerOptions RequestJson = new(JsonSerializerDefaults.Web);
 
     public void Dispose() => _http.Dispose();
 
@@ -180,20 +188,8 @@ public sealed class ManagementClient : IDisposable
     private static ApiResult Refusal(HttpResponseMessage response, string text)
     {
         var status = (int)response.StatusCode;
-        try
-        {
-            if (JsonNode.Parse(text) is JsonObject problem && problem["code"]?.GetValue<string>() is { Length: > 0 } code)
-            {
-                var detail = problem["detail"]?.GetValue<string>() ?? problem["title"]?.GetValue<string>() ?? $"HTTP {status}";
-                return ApiResult.Failed(CliError.Refused(code, detail));
-            }
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
-        {
-            // Not a problem document: described below by its status.
-        }
-
-        return ApiResult.Failed(CliError.Refused($"http_{status}",
-            $"The platform answered {status} {response.ReasonPhrase} without a problem code."));
+        return ProblemDocument.TryRead(text, out var code, out var detail)
+            ? ApiResult.Failed(CliError.Refused(code, detail ?? $"HTTP {status}"))
+            : ApiResult.Failed(CliError.Refused($"http_{status}", $"The platform answered {status} {response.ReasonPhrase} without a problem code."));
     }
 }

@@ -1,4 +1,5 @@
 using CommerceServices.Protocol;
+using CommerceServices.Protocol.Registry;
 
 namespace CommerceServices.Connector;
 

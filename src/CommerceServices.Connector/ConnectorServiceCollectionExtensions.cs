@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace CommerceServices.Connector;
 
@@ -15,11 +16,8 @@ public static class ConnectorServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<CommerceServicesConnectorOptions>()
             .Bind(configuration.GetSection(CommerceServicesConnectorOptions.Section))
-            .Validate(o => Protocol.GatewayEnvironments.TryParse(o.Environment, out _),
-                $"{CommerceServicesConnectorOptions.Section}:Environment must be 'sandbox' or 'production'.")
-            .Validate(o => o.ProductionGatewayUrl.IsAbsoluteUri && o.SandboxGatewayUrl.IsAbsoluteUri,
-                $"{CommerceServicesConnectorOptions.Section}: the gateway URLs must be absolute.")
             .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CommerceServicesConnectorOptions>, CommerceServicesConnectorOptionsValidator>());
         services.AddLogging();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ConnectorState>();

@@ -53,38 +53,77 @@ public sealed class ConnectorSettingsStore
     /// Reads the settings. The first time, there are none: the instance id is made and saved at once, so it stays the
     /// same from then on.
     /// </summary>
-    public ConnectorSettings Load()
+    public ConnectorSettings Load() => LoadVersion().Settings;
+
+    /// <summary>Replaces the stored settings, atomically.</summary>
+    public void Save(ConnectorSettings settings) => SaveVersion(settings);
+
+    /// <summary>
+    /// The settings and the write time of the very file they were read from (taken from the open file, before its
+    /// content is read), so a cache comparing write times never takes a newer file for the one it read.
+    /// </summary>
+    internal StoredVersion LoadVersion()
     {
         lock (_gate)
         {
             var stored = ReadFile();
             if (stored is not null)
             {
-                return stored;
+                return stored.Value;
             }
 
             var fresh = new ConnectorSettings { InstanceId = ConnectorSettings.NewInstanceId() };
-            Write(fresh);
-            return fresh;
+            return new StoredVersion(fresh, Write(fresh));
         }
     }
 
-    /// <summary>Replaces the stored settings, atomically.</summary>
-    public void Save(ConnectorSettings settings)
+    /// <summary>Saves atomically; returns the write time of the file now in place.</summary>
+    internal DateTime SaveVersion(ConnectorSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
         lock (_gate)
         {
-            Write(settings);
+            return Write(settings);
         }
     }
 
-    private ConnectorSettings? ReadFile()
+    /// <summary>The write time of the settings file now in place; <see cref="DateTime.MinValue"/> when there is none.</summary>
+    internal DateTime CurrentWriteTime()
     {
-        byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(FilePath);
+            return File.Exists(FilePath) ? File.GetLastWriteTimeUtc(FilePath) : DateTime.MinValue;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConnectorStoreException($"The connector settings at '{FilePath}' cannot be read: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Test seam: runs after a load has read the file's bytes, before it returns (another writer may write then).</summary>
+    internal Action? AfterRead { get; set; }
+
+    private StoredVersion? ReadFile()
+    {
+        byte[] bytes;
+        DateTime writtenAt;
+        try
+        {
+            // The time and the bytes come from the same open file: a rename over it meanwhile changes neither.
+            using var handle = File.OpenHandle(FilePath);
+            writtenAt = File.GetLastWriteTimeUtc(handle);
+            bytes = new byte[RandomAccess.GetLength(handle)];
+            var read = 0;
+            while (read < bytes.Length)
+            {
+                var n = RandomAccess.Read(handle, bytes.AsSpan(read), read);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                read += n;
+            }
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -110,7 +149,8 @@ public sealed class ConnectorSettingsStore
             throw new ConnectorStoreException($"The connector settings at '{FilePath}' are damaged: they have no instance id.");
         }
 
-        return new ConnectorSettings
+        AfterRead?.Invoke();
+        return new StoredVersion(new ConnectorSettings
         {
             InstanceId = stored.InstanceId,
             Environment = GatewayEnvironments.TryParse(stored.Environment, out var environment) ? environment : null,
@@ -120,10 +160,10 @@ public sealed class ConnectorSettingsStore
             DataSpaceId = stored.DataSpaceId,
             SandboxGatewayUrl = stored.SandboxGatewayUrl,
             ProductionGatewayUrl = stored.ProductionGatewayUrl,
-        };
+        }, writtenAt);
     }
 
-    private void Write(ConnectorSettings settings)
+    private DateTime Write(ConnectorSettings settings)
     {
         var stored = new StoredSettings
         {
@@ -150,14 +190,18 @@ public sealed class ConnectorSettingsStore
                 options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             }
 
+            DateTime writtenAt;
             using (var file = new FileStream(temp, options))
             {
                 file.Write(bytes);
                 file.Flush(flushToDisk: true);
+                writtenAt = File.GetLastWriteTimeUtc(file.SafeFileHandle);
             }
 
-            // rename(2) replaces the old file in one step: readers see the old settings or the new ones.
+            // rename(2) replaces the old file in one step: readers see the old settings or the new ones. It keeps the
+            // write time, so the time read above is the time of this version.
             File.Move(temp, FilePath, overwrite: true);
+            return writtenAt;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -233,6 +277,8 @@ public sealed class ConnectorSettingsStore
             // Left for the next save to clean up.
         }
     }
+
+    internal readonly record struct StoredVersion(ConnectorSettings Settings, DateTime WrittenAt);
 
     private sealed class StoredSettings
     {

@@ -47,11 +47,13 @@ public sealed class ConnectorState
             lock (_gate)
             {
                 Interlocked.Exchange(ref _checkedAt, now);
-                var writtenAt = File.Exists(Store.FilePath) ? File.GetLastWriteTimeUtc(Store.FilePath) : DateTime.MinValue;
-                if (_settings is null || writtenAt != _fileWrittenAt)
+                if (_settings is null || Store.CurrentWriteTime() != _fileWrittenAt)
                 {
-                    _settings = Store.Load();
-                    _fileWrittenAt = File.GetLastWriteTimeUtc(Store.FilePath);
+                    // The time kept is the time of the file the settings were read from, never one read afterwards:
+                    // a write landing between the two would otherwise look already seen, and be missed for good.
+                    var loaded = Store.LoadVersion();
+                    _settings = loaded.Settings;
+                    _fileWrittenAt = loaded.WrittenAt;
                 }
 
                 return _settings;
@@ -74,9 +76,8 @@ public sealed class ConnectorState
     {
         lock (_gate)
         {
-            Store.Save(settings);
+            _fileWrittenAt = Store.SaveVersion(settings);
             _settings = settings;
-            _fileWrittenAt = File.GetLastWriteTimeUtc(Store.FilePath);
         }
     }
 

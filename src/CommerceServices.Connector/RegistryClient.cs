@@ -1,6 +1,8 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CommerceServices.Protocol;
+using CommerceServices.Protocol.Registry;
 
 namespace CommerceServices.Connector;
 
@@ -36,15 +38,15 @@ public sealed class RegistryClient(HttpClient http)
         return result.Failure is { } failure ? failure : result.Value!.Results ?? [];
     }
 
-    public Task<GatewayResult<DataSpaceDetails>> GetDataSpaceAsync(GatewayTarget target, string dataSpaceId, CancellationToken ct = default) =>
-        SendAsync<DataSpaceDetails>(target.GatewayUrl, Request(HttpMethod.Get, target, $"registry/data-spaces/{Segment(dataSpaceId)}"), ct);
+    public Task<GatewayResult<DataSpaceDetailsView>> GetDataSpaceAsync(GatewayTarget target, string dataSpaceId, CancellationToken ct = default) =>
+        SendAsync<DataSpaceDetailsView>(target.GatewayUrl, Request(HttpMethod.Get, target, $"registry/data-spaces/{Segment(dataSpaceId)}"), ct);
 
     /// <summary>Binds the data space to <paramref name="instanceId"/> (R13); the same instance again is not an error.</summary>
-    public Task<GatewayResult<DataSpaceInfo>> BindAsync(GatewayTarget target, string dataSpaceId, string instanceId, CancellationToken ct = default)
+    public Task<GatewayResult<DataSpaceView>> BindAsync(GatewayTarget target, string dataSpaceId, string instanceId, CancellationToken ct = default)
     {
         var request = Request(HttpMethod.Put, target, $"registry/data-spaces/{Segment(dataSpaceId)}/instance");
-        request.Content = JsonContent.Create(new { instanceId });
-        return SendAsync<DataSpaceInfo>(target.GatewayUrl, request, ct);
+        request.Content = JsonContent.Create(new BindInstanceRequest(instanceId), options: JsonOptions);
+        return SendAsync<DataSpaceView>(target.GatewayUrl, request, ct);
     }
 
     /// <summary>Releases the data space from <paramref name="instanceId"/>.</summary>
@@ -56,19 +58,23 @@ public sealed class RegistryClient(HttpClient http)
         return result.Failure is { } failure ? failure : true;
     }
 
-    /// <summary>Copies every service's data of <paramref name="fromDataSpaceId"/> into <paramref name="toDataSpaceId"/> (R18).</summary>
+    /// <summary>
+    /// Copies every service's data of <paramref name="fromDataSpaceId"/> into <paramref name="toDataSpaceId"/> (R18). The
+    /// platform refuses a target bound to an instance other than <paramref name="instanceId"/>. A POST without an
+    /// idempotency key: never retried, since a copy that committed and ran again would copy twice.
+    /// </summary>
     public async Task<GatewayResult<IReadOnlyList<Holding>>> CopyAsync(GatewayTarget target, string toDataSpaceId, string fromDataSpaceId,
-        CancellationToken ct = default)
+        string? instanceId = null, CancellationToken ct = default)
     {
         var request = Request(HttpMethod.Post, target, $"registry/data-spaces/{Segment(toDataSpaceId)}/copy");
-        request.Content = JsonContent.Create(new { from = fromDataSpaceId });
+        request.Content = JsonContent.Create(new CopyDataSpaceRequest(fromDataSpaceId, instanceId), options: JsonOptions);
         var result = await SendAsync<CopyResult>(target.GatewayUrl, request, ct);
-        return result.Failure is { } failure ? failure : result.Value!.Copied ?? [];
+        return result.Failure is { } failure ? failure : (result.Value!.Copied ?? []).ToList();
     }
 
-    public async Task<GatewayResult<IReadOnlyList<GatewayService>>> ListServicesAsync(GatewayTarget target, CancellationToken ct = default)
+    public async Task<GatewayResult<IReadOnlyList<ServiceView>>> ListServicesAsync(GatewayTarget target, CancellationToken ct = default)
     {
-        var result = await SendAsync<List<GatewayService>>(target.GatewayUrl, Request(HttpMethod.Get, target, "services"), ct);
+        var result = await SendAsync<List<ServiceView>>(target.GatewayUrl, Request(HttpMethod.Get, target, "services"), ct);
         return result.Failure is { } failure ? failure : result.Value!;
     }
 
@@ -133,31 +139,14 @@ public sealed class RegistryClient(HttpClient http)
     private static GatewayFailure Unreachable(Uri gatewayUrl, string reason) =>
         new(GatewayFailureKind.Unreachable, ConnectorCodes.PlatformUnreachable, $"Could not reach the gateway at {gatewayUrl} ({reason}).");
 
-    private static GatewayFailure Refusal(int status, string? reason, string text)
-    {
-        try
-        {
-            if (JsonNode.Parse(text) is JsonObject problem && problem["code"] is JsonValue codeValue
-                && codeValue.TryGetValue<string>(out var code) && code.Length > 0)
-            {
-                var detail = (problem["detail"] as JsonValue)?.GetValue<string>() ?? (problem["title"] as JsonValue)?.GetValue<string>() ?? $"HTTP {status}";
-                return new GatewayFailure(GatewayFailureKind.Refused, code, detail, status);
-            }
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
-        {
-            // Not a problem document: described by its status below.
-        }
-
-        return new GatewayFailure(GatewayFailureKind.Refused, $"http_{status}",
-            $"The gateway answered {status} {reason} without a problem code.", status);
-    }
+    private static GatewayFailure Refusal(int status, string? reason, string text) =>
+        ProblemDocument.TryRead(text, out var code, out var detail)
+            ? new GatewayFailure(GatewayFailureKind.Refused, code, detail ?? $"HTTP {status}", status)
+            : new GatewayFailure(GatewayFailureKind.Refused, $"http_{status}", $"The gateway answered {status} {reason} without a problem code.", status);
 
     private static Uri Root(Uri url) => url.AbsoluteUri.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/");
 
     private static string Segment(string value) => Uri.EscapeDataString(value);
 
     private sealed record ProjectList(List<RegistryProject>? Results);
-
-    private sealed record CopyResult(List<Holding>? Copied);
 }

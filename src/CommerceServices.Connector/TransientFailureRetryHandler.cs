@@ -8,9 +8,12 @@ using Polly.Timeout;
 namespace CommerceServices.Connector;
 
 /// <summary>
-/// Retries what may succeed a moment later, with exponential backoff and jitter (Polly): network errors and
-/// timeouts, 429 (waiting as long as <c>Retry-After</c> says), and 5xx for idempotent methods (GET, PUT, DELETE),
-/// since a POST that failed with a 5xx may have done its work. Other 4xx are answers, never retried.
+/// Retries what may succeed a moment later, with exponential backoff and jitter (Polly): 429 (waiting as long as
+/// <c>Retry-After</c> says: the request was turned away before it ran), and network errors, timeouts and 5xx of a
+/// request that can safely run twice: GET, HEAD, PUT, DELETE, or any request carrying an <c>Idempotency-Key</c>
+/// (<see cref="Protocol.GatewayHeaders.IdempotencyKey"/>) the platform honours. A POST or PATCH without one is never
+/// retried on those: it may have committed before the answer was lost, and would run twice (a copy, a payment). Other
+/// 4xx are answers, never retried.
 /// </summary>
 public sealed partial class TransientFailureRetryHandler : DelegatingHandler
 {
@@ -22,10 +25,12 @@ public sealed partial class TransientFailureRetryHandler : DelegatingHandler
     public TransientFailureRetryHandler(IOptions<CommerceServicesConnectorOptions> options, ILogger<TransientFailureRetryHandler> logger)
     {
         var settings = options.Value;
-        _pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
-            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+        var builder = new ResiliencePipelineBuilder<HttpResponseMessage>();
+        if (settings.MaxRetries > 0) // validated at start: 0 (no retries) to 10
+        {
+            builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
-                MaxRetryAttempts = Math.Max(0, settings.MaxRetries),
+                MaxRetryAttempts = settings.MaxRetries,
                 Delay = settings.RetryDelay,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
@@ -37,9 +42,10 @@ public sealed partial class TransientFailureRetryHandler : DelegatingHandler
                     LogRetry(logger, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds, reason);
                     return ValueTask.CompletedTask;
                 },
-            })
-            .AddTimeout(settings.AttemptTimeout)
-            .Build();
+            });
+        }
+
+        _pipeline = builder.AddTimeout(settings.AttemptTimeout).Build();
     }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
@@ -81,10 +87,12 @@ public sealed partial class TransientFailureRetryHandler : DelegatingHandler
 
     private static bool IsTransient(Outcome<HttpResponseMessage> outcome, ResilienceContext context)
     {
+        var request = context.Properties.TryGetValue(RequestKey, out var sent) ? sent : null;
         if (outcome.Exception is not null)
         {
             return outcome.Exception is HttpRequestException or TimeoutRejectedException
-                && !context.CancellationToken.IsCancellationRequested;
+                && !context.CancellationToken.IsCancellationRequested
+                && IsSafeToRepeat(request);
         }
 
         var status = outcome.Result!.StatusCode;
@@ -93,13 +101,20 @@ public sealed partial class TransientFailureRetryHandler : DelegatingHandler
             return RetryAfter(outcome.Result) is not { } wait || wait <= MaximumRetryAfter;
         }
 
-        if ((int)status >= 500)
+        return (int)status >= 500 && IsSafeToRepeat(request);
+    }
+
+    /// <summary>Whether running the request twice does no more than running it once.</summary>
+    internal static bool IsSafeToRepeat(HttpRequestMessage? request)
+    {
+        if (request is null)
         {
-            var method = context.Properties.TryGetValue(RequestKey, out var request) ? request.Method : HttpMethod.Post;
-            return method == HttpMethod.Get || method == HttpMethod.Put || method == HttpMethod.Delete || method == HttpMethod.Head;
+            return false;
         }
 
-        return false;
+        var method = request.Method;
+        return method == HttpMethod.Get || method == HttpMethod.Head || method == HttpMethod.Put || method == HttpMethod.Delete
+               || (request.Headers.TryGetValues(Protocol.GatewayHeaders.IdempotencyKey, out var keys) && keys.Any(k => k.Length > 0));
     }
 
     private static TimeSpan? RetryAfter(HttpResponseMessage? response)
@@ -119,6 +134,6 @@ public sealed partial class TransientFailureRetryHandler : DelegatingHandler
         return null;
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Gateway call failed transiently ({Reason}); attempt {Attempt} in {DelayMs} ms")]
+    [LoggerMessage(EventId = ConnectorLogEvents.Retry, Level = LogLevel.Information, Message = "Gateway call failed transiently ({Reason}); attempt {Attempt} in {DelayMs} ms")]
     private static partial void LogRetry(ILogger logger, int attempt, double delayMs, string reason);
 }

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using CommerceServices.Protocol;
+using CommerceServices.Protocol.Registry;
 using CommerceServices.Testing;
 
 namespace CommerceServices.Connector.Tests;
@@ -23,9 +24,12 @@ public sealed class DataLossGuardTests(ConnectorFixture platform) : IClassFixtur
         var moved = await test.Connector.UseDataSpaceAsync(testing);
 
         Assert.Equal(ConnectorCodes.DataLossConfirmationRequired, moved.Code);
-        Assert.Equal([new Holding("payments", 3)], moved.WouldLose);
-        Assert.Contains("3 payments items", moved.Message, StringComparison.Ordinal);
-        Assert.Contains("carry-over", moved.Message, StringComparison.Ordinal);
+        Assert.Equal([new Holding("payments", 3, "payments", "payment")], moved.WouldLose);
+        Assert.Contains("which holds 3 payments.", moved.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("items", moved.Message, StringComparison.Ordinal);
+        Assert.Contains($"commerce-services connector use-data-space --store {test.Connector.State.Store.Directory} --data-space {testing} --carry-over",
+            moved.Message, StringComparison.Ordinal);
+        Assert.Contains("--discard", moved.Message, StringComparison.Ordinal);
         Assert.Equal(production, test.Connector.Settings.DataSpaceId);
         Assert.Equal(test.Connector.Settings.InstanceId, (await platform.DataSpaceAsync(account, production))["instanceId"]!.GetValue<string>());
         Assert.Null((await platform.DataSpaceAsync(account, testing))["instanceId"]?.GetValue<string>());
@@ -56,13 +60,37 @@ public sealed class DataLossGuardTests(ConnectorFixture platform) : IClassFixtur
         var moved = await test.Connector.UseDataSpaceAsync(testing, DataSpaceMove.CarryOver);
 
         Assert.True(moved.Success, moved.Message);
-        Assert.Equal([new Holding("payments", 3)], moved.Copied);
+        Assert.Equal([new Holding("payments", 3, "payments", "payment")], moved.Copied);
+        Assert.Contains("Carried over from", moved.Message, StringComparison.Ordinal);
+        Assert.Contains(": 3 payments.", moved.Message, StringComparison.Ordinal);
         Assert.Equal(testing, test.Connector.Settings.DataSpaceId);
         var target = await platform.DataSpaceAsync(account, testing);
         Assert.Equal(test.Connector.Settings.InstanceId, target["instanceId"]!.GetValue<string>());
         Assert.Equal(3, target["holdings"]!.AsArray().Single(h => h!["service"]!.GetValue<string>() == "payments")!["items"]!.GetValue<int>());
         Assert.Null((await platform.DataSpaceAsync(account, production))["instanceId"]?.GetValue<string>());
         Assert.Equal(ConnectionState.Verified, (await test.Connector.GetStatusAsync()).State);
+    }
+
+    [Fact]
+    public async Task CarryOver_IntoADataSpaceBoundToAnotherInstance_IsRefused_AndCopiesNothingIntoIt()
+    {
+        var (test, account, production, testing) = await ProductionInstanceWithPaymentsAsync(3);
+        await using var _ = test;
+        using var otherStore = new TempStore();
+        await using var other = platform.NewConnector(otherStore.Store, GatewayEnvironments.ProductionName);
+        var keys = test.Connector.Settings.Production!; // one pair may serve several instances (R13)
+        Assert.True((await other.Connector.ConfigureAsync(new ConnectorChange
+            { Environment = GatewayEnvironment.Production, ApiKey = keys.ApiKey, PrivateKeyPem = keys.PrivateKeyPem, DataSpaceId = testing })).Success);
+
+        var moved = await test.Connector.UseDataSpaceAsync(testing, DataSpaceMove.CarryOver);
+
+        Assert.Equal(ProblemCodes.DataSpaceBoundElsewhere, moved.Code);
+        Assert.Contains("nothing was saved", moved.Message, StringComparison.Ordinal);
+        var target = await platform.DataSpaceAsync(account, testing);
+        Assert.Equal(other.Connector.Settings.InstanceId, target["instanceId"]!.GetValue<string>());
+        Assert.DoesNotContain(target["holdings"]!.AsArray(), h => h!["items"]!.GetValue<int>() > 0);
+        Assert.Equal(production, test.Connector.Settings.DataSpaceId);
+        Assert.Equal(test.Connector.Settings.InstanceId, (await platform.DataSpaceAsync(account, production))["instanceId"]!.GetValue<string>());
     }
 
     [Fact]

@@ -108,9 +108,14 @@ public static class RegistryCommands
         var account = CommonOptions.Account();
         var from = new Option<string>("--from") { Description = "The data space to copy from.", HelpName = "id", Required = true };
         var to = new Option<string>("--to") { Description = "The data space to copy into.", HelpName = "id", Required = true };
+        var instance = new Option<string?>("--instance")
+        {
+            Description = "The instance the target is bound to, if it is bound; a target bound to another instance is refused.",
+            HelpName = "id",
+        };
         return new Command("copy", "Copy every service's data of one data space into another, so moving an instance loses nothing.")
-            .With(account, from, to).WithAction(globals, async (cli, ct) =>
-                cli.Render(await cli.Client.CopyDataSpaceAsync(cli.Value(account), cli.Value(from), cli.Value(to), ct), copied =>
+            .With(account, from, to, instance).WithAction(globals, async (cli, ct) =>
+                cli.Render(await cli.Client.CopyDataSpaceAsync(cli.Value(account), cli.Value(from), cli.Value(to), cli.Parse.GetValue(instance), ct), copied =>
                     cli.Output.WriteTable(["service", "items copied"], (copied?["copied"] as JsonArray ?? []).Select(c => (IReadOnlyList<string?>)
                         [CliOutput.Text(c, "service"), c?["items"]?.ToString()]))));
     }

@@ -1,35 +1,34 @@
 using CommerceServices.Platform.Hosting;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace CommerceServices.Platform.Data;
 
 public static class StorageExtensions
 {
-    /// <summary>Registers <see cref="PlatformDbContext"/> on the configured provider.</summary>
+    /// <summary>
+    /// Registers <see cref="PlatformDbContext"/> on the configured provider. The <c>Storage</c> and <c>Platform</c> sections
+    /// are read when the first context is made, not here, so configuration added after this call (the command line, a
+    /// test host) counts; a bad value stops the start with a sentence naming its key (<see cref="StorageOptionsValidator"/>).
+    /// </summary>
     public static IHostApplicationBuilder AddPlatformStorage(this IHostApplicationBuilder builder)
     {
-        var storage = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
-        var platform = builder.Configuration.GetSection(PlatformOptions.Section).Get<PlatformOptions>() ?? new PlatformOptions();
-
-        builder.Services.AddDbContextPool<PlatformDbContext>(options =>
+        builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
+        builder.Services.AddDbContextPool<PlatformDbContext>((services, options) =>
         {
+            var storage = services.GetRequiredService<IOptions<StorageOptions>>().Value;
+            var platform = services.GetRequiredService<IOptions<PlatformOptions>>().Value;
             switch (storage.Provider)
             {
                 case StorageProvider.Sqlite:
                     options.UseSqlite(SqliteConnectionString(storage, platform));
                     break;
                 case StorageProvider.PostgreSql:
-                    if (string.IsNullOrWhiteSpace(storage.ConnectionString))
-                    {
-                        throw new InvalidOperationException("Storage:ConnectionString is required when Storage:Provider is PostgreSql.");
-                    }
-
                     options.UseNpgsql(storage.ConnectionString);
                     break;
-                default:
-                    throw new InvalidOperationException($"Storage:Provider '{storage.Provider}' is not supported: use Sqlite or PostgreSql.");
             }
 
             // Migrations are written by hand, without a model snapshot; StorageSchemaTests checks that they build
@@ -85,4 +84,41 @@ public static class StorageExtensions
         PostgresException postgres => postgres.SqlState == PostgresErrorCodes.UniqueViolation,
         _ => false,
     };
+}
+
+/// <summary>Checks the <c>Storage</c> section at start: a PostgreSQL provider needs a connection string that parses.</summary>
+internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
+{
+    public ValidateOptionsResult Validate(string? name, StorageOptions options)
+    {
+        if (!Enum.IsDefined(options.Provider))
+        {
+            return ValidateOptionsResult.Fail($"Storage:Provider '{options.Provider}' is not supported: use Sqlite or PostgreSql.");
+        }
+
+        if (options.Provider == StorageProvider.PostgreSql && string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            return ValidateOptionsResult.Fail(
+                "Storage:ConnectionString is required when Storage:Provider is PostgreSql, for example Host=127.0.0.1;Username=cs;Password=…;Database=commerce.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            return ValidateOptionsResult.Success;
+        }
+
+        try
+        {
+            // Parsed only: the string itself may hold a password and is never repeated in the message.
+            _ = options.Provider == StorageProvider.PostgreSql
+                ? new NpgsqlConnectionStringBuilder(options.ConnectionString).Host
+                : new SqliteConnectionStringBuilder(options.ConnectionString).DataSource;
+        }
+        catch (ArgumentException e)
+        {
+            return ValidateOptionsResult.Fail($"Storage:ConnectionString is not a valid {options.Provider} connection string: {e.Message}");
+        }
+
+        return ValidateOptionsResult.Success;
+    }
 }

@@ -3,6 +3,7 @@ using System.Threading.RateLimiting;
 using CommerceServices.Platform.Gateway.Authentication;
 using CommerceServices.Platform.Hosting;
 using CommerceServices.Protocol;
+using CommerceServices.Protocol.Registry;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -22,8 +23,6 @@ public static class GatewayEndpoints
             .RequireAuthorization(GatewaySignatureDefaults.PolicyName)
             .RequireRateLimiting(RateLimitPolicy)
             .WithMetadata(Registry.GatewayDataSpaceMetadata.Instance);
-
-    public sealed record GatewayInfo(string Environment, DateTimeOffset ServerTime);
 
     /// <summary>
     /// Anonymous: tells a client which gateway it reached and the gateway's clock, so a connector can tell a wrong URL

@@ -32,6 +32,7 @@ public static partial class PlatformApplication
     {
         var services = builder.Services;
         services.AddOptions<PlatformOptions>().BindConfiguration(PlatformOptions.Section);
+        services.AddStartupValidation();
 
         var listeners = new PlatformListeners();
         services.AddSingleton(listeners);
@@ -39,6 +40,7 @@ public static partial class PlatformApplication
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             var options = context.Configuration.GetSection(PlatformOptions.Section).Get<PlatformOptions>() ?? new PlatformOptions();
+            PlatformOptionsValidator.ThrowIfInvalid(options); // Kestrel binds before the options are validated on start
             listeners.Bind(kestrel, options);
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
@@ -118,7 +120,7 @@ public static partial class PlatformApplication
         });
     }
 
-    [LoggerMessage(Level = LogLevel.Information,
+    [LoggerMessage(EventId = PlatformLogEvents.Ready, Level = LogLevel.Information,
         Message = "Platform ready. Portal and management API: {Portal}  Production gateway: {Production}  Sandbox gateway: {Sandbox}  Storage: {Storage}")]
     private static partial void LogReady(ILogger logger, Uri portal, Uri production, Uri sandbox, StorageProvider storage);
 }

@@ -68,7 +68,7 @@ public static class Problems
             405 => "method_not_allowed",
             413 => "request_too_large",
             415 => "unsupported_media_type",
-            >= 500 => "internal_error",
+            >= 500 => ProblemCodes.InternalError,
             _ => ProblemCodes.InvalidRequest,
         };
     }

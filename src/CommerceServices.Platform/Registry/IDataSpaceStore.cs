@@ -12,6 +12,9 @@ public interface IDataSpaceStore
     /// <summary>A word for what is counted, for messages: "payments".</summary>
     string ItemsName { get; }
 
+    /// <summary>The same word for one item: "payment". By default <see cref="ItemsName"/> without its final "s".</summary>
+    string ItemName => ItemsName.EndsWith('s') ? ItemsName[..^1] : ItemsName;
+
     Task<int> CountAsync(string dataSpaceId, CancellationToken cancellationToken);
 
     /// <summary>Adds copies of everything in <paramref name="fromDataSpaceId"/> to <paramref name="toDataSpaceId"/>.</summary>
@@ -19,5 +22,3 @@ public interface IDataSpaceStore
 
     Task<int> DeleteAsync(string dataSpaceId, CancellationToken cancellationToken);
 }
-
-public sealed record Holding(string Service, int Items);

@@ -3,6 +3,7 @@ using CommerceServices.Platform.Data;
 using CommerceServices.Platform.Gateway;
 using CommerceServices.Platform.Hosting;
 using CommerceServices.Protocol;
+using CommerceServices.Protocol.Registry;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CommerceServices.Platform.Registry;
@@ -27,15 +28,11 @@ public static class RegistryApi
         return registry;
     }
 
-    public sealed record PingResponse(string AccountId, string Environment, string ApiKey, DataSpaceView? DataSpace);
-
-    public sealed record ServiceView(string Id, string Name, string PathPrefix, bool Entitled);
-
     private static async Task<PingResponse> Ping(GatewayCaller caller, HttpContext http, RegistryService registry)
     {
         var dataSpace = caller.DataSpaceId is null ? null : await registry.FindAsync(caller.AccountId, caller.DataSpaceId, false, http.RequestAborted);
         return new PingResponse(caller.AccountId, caller.Environment.ToName(), caller.ApiKey,
-            dataSpace is null ? null : DataSpaceView.Of(dataSpace));
+            dataSpace is null ? null : DataSpaceViews.Of(dataSpace));
     }
 
     private static async Task<Results<Ok<RegistryView>, ProblemHttpResult>> Registry(GatewayCaller caller, HttpContext http, RegistryService registry)
@@ -48,14 +45,14 @@ public static class RegistryApi
         string dataSpaceId, GatewayCaller caller, HttpContext http, RegistryService registry)
     {
         var outcome = await registry.GetDataSpaceAsync(caller.AccountId, dataSpaceId, http.RequestAborted);
-        return outcome.ToOk(DataSpaceDetailsView.Of);
+        return outcome.ToOk(DataSpaceViews.Of);
     }
 
     private static async Task<Results<Ok<DataSpaceView>, ProblemHttpResult>> Bind(
         string dataSpaceId, BindInstanceRequest? request, GatewayCaller caller, HttpContext http, RegistryService registry)
     {
         var outcome = await registry.BindInstanceAsync(caller.AccountId, dataSpaceId, request?.InstanceId, Actor(caller), http.RequestAborted);
-        return outcome.ToOk(DataSpaceView.Of);
+        return outcome.ToOk(DataSpaceViews.Of);
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Release(
@@ -73,7 +70,7 @@ public static class RegistryApi
     private static async Task<Results<Ok<CopyResult>, ProblemHttpResult>> Copy(
         string dataSpaceId, CopyDataSpaceRequest? request, GatewayCaller caller, HttpContext http, RegistryService registry)
     {
-        var outcome = await registry.CopyAsync(caller.AccountId, request?.From, dataSpaceId, Actor(caller), http.RequestAborted);
+        var outcome = await registry.CopyAsync(caller.AccountId, request?.From, dataSpaceId, request?.InstanceId, Actor(caller), http.RequestAborted);
         return outcome.Error is { } error ? Problems.Of(error) : TypedResults.Ok(new CopyResult(outcome.Value!));
     }
 

@@ -1,5 +1,6 @@
 using CommerceServices.Platform.Hosting;
 using CommerceServices.Platform.Hosting.Operator;
+using CommerceServices.Protocol.Registry;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CommerceServices.Platform.Registry;
@@ -63,7 +64,7 @@ public static class RegistryManagementApi
         string accountId, RegistryService registry, CancellationToken ct)
     {
         var outcome = await registry.ListDataSpacesAsync(accountId, ct);
-        return outcome.ToOk(v => v.Select(DataSpaceView.Of));
+        return outcome.ToOk(v => v.Select(DataSpaceViews.Of));
     }
 
     private static async Task<Results<Created<DataSpaceView>, ProblemHttpResult>> CreateDataSpace(
@@ -71,41 +72,41 @@ public static class RegistryManagementApi
     {
         var outcome = await registry.CreateDataSpaceAsync(accountId, request?.ProjectId, request?.Name, request?.Type, http.Actor(), ct);
         return outcome.Error is { } error ? Problems.Of(error)
-            : TypedResults.Created($"/api/v1/accounts/{accountId}/data-spaces/{outcome.Value!.Id}", DataSpaceView.Of(outcome.Value));
+            : TypedResults.Created($"/api/v1/accounts/{accountId}/data-spaces/{outcome.Value!.Id}", DataSpaceViews.Of(outcome.Value));
     }
 
     private static async Task<Results<Ok<DataSpaceDetailsView>, ProblemHttpResult>> GetDataSpace(
         string accountId, string dataSpaceId, RegistryService registry, CancellationToken ct)
     {
         var outcome = await registry.GetDataSpaceAsync(accountId, dataSpaceId, ct);
-        return outcome.ToOk(DataSpaceDetailsView.Of);
+        return outcome.ToOk(DataSpaceViews.Of);
     }
 
     private static async Task<Results<Ok<DataSpaceView>, ProblemHttpResult>> RenameDataSpace(
         string accountId, string dataSpaceId, RenameDataSpaceRequest? request, RegistryService registry, HttpContext http, CancellationToken ct)
     {
         var outcome = await registry.RenameDataSpaceAsync(accountId, dataSpaceId, request?.Name, http.Actor(), ct);
-        return outcome.ToOk(DataSpaceView.Of);
+        return outcome.ToOk(DataSpaceViews.Of);
     }
 
     private static async Task<Results<Ok<DataSpaceDetailsView>, ProblemHttpResult>> DeleteDataSpace(
         string accountId, string dataSpaceId, bool? force, RegistryService registry, HttpContext http, CancellationToken ct)
     {
         var outcome = await registry.DeleteDataSpaceAsync(accountId, dataSpaceId, force ?? false, http.Actor(), ct);
-        return outcome.ToOk(DataSpaceDetailsView.Of);
+        return outcome.ToOk(DataSpaceViews.Of);
     }
 
     private static async Task<Results<Ok<DataSpaceView>, ProblemHttpResult>> ReleaseDataSpace(
         string accountId, string dataSpaceId, RegistryService registry, HttpContext http, CancellationToken ct)
     {
         var outcome = await registry.ReleaseAsync(accountId, dataSpaceId, instanceId: null, http.Actor(), ct);
-        return outcome.ToOk(DataSpaceView.Of);
+        return outcome.ToOk(DataSpaceViews.Of);
     }
 
     private static async Task<Results<Ok<CopyResult>, ProblemHttpResult>> CopyDataSpace(
         string accountId, string dataSpaceId, CopyDataSpaceRequest? request, RegistryService registry, HttpContext http, CancellationToken ct)
     {
-        var outcome = await registry.CopyAsync(accountId, request?.From, dataSpaceId, http.Actor(), ct);
+        var outcome = await registry.CopyAsync(accountId, request?.From, dataSpaceId, request?.InstanceId, http.Actor(), ct);
         return outcome.Error is { } error ? Problems.Of(error) : TypedResults.Ok(new CopyResult(outcome.Value!));
     }
 }

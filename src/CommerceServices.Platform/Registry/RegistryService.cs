@@ -3,6 +3,7 @@ using CommerceServices.Platform.Accounts;
 using CommerceServices.Platform.Data;
 using CommerceServices.Platform.Hosting;
 using CommerceServices.Protocol;
+using CommerceServices.Protocol.Registry;
 using Microsoft.Extensions.Options;
 
 namespace CommerceServices.Platform.Registry;
@@ -191,12 +192,14 @@ public sealed partial class RegistryService(
 
     /// <summary>
     /// Deletes a data space. One that holds data or is bound to an instance is refused unless <paramref name="force"/>,
-    /// and the refusal says what would be lost.
+    /// and the refusal says what would be lost. The guard runs inside the delete's transaction, with the data space
+    /// locked, so data or a binding that arrives meanwhile is counted, never deleted unseen.
     /// </summary>
     public async Task<Outcome<DataSpaceDetails>> DeleteDataSpaceAsync(string accountId, string dataSpaceId, bool force, string actor,
         CancellationToken cancellationToken)
     {
-        var dataSpace = await FindAsync(accountId, dataSpaceId, tracked: true, cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var dataSpace = await FindLockedAsync(accountId, dataSpaceId, cancellationToken);
         if (dataSpace is null)
         {
             return DataSpaceNotFound(dataSpaceId);
@@ -210,7 +213,6 @@ public sealed partial class RegistryService(
                 $"Deleting data space '{dataSpace.Name}' would lose {loss}. Copy its data elsewhere first ('commerce-services data-spaces copy --from … --to …'), or delete it anyway with '--force' (DELETE …?force=true).");
         }
 
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         foreach (var store in stores)
         {
             await store.DeleteAsync(dataSpace.Id, cancellationToken);
@@ -223,7 +225,10 @@ public sealed partial class RegistryService(
         return new DataSpaceDetails(dataSpace, holdings);
     }
 
-    /// <summary>Binds an instance to a data space (R13). Binding the instance already bound is harmless.</summary>
+    /// <summary>
+    /// Binds an instance to a data space (R13). Binding the instance already bound is harmless. The binding and its
+    /// audit event commit together, with the data space locked: of two instances binding at once, exactly one wins.
+    /// </summary>
     public async Task<Outcome<DataSpace>> BindInstanceAsync(string accountId, string dataSpaceId, string? instanceId, string actor,
         CancellationToken cancellationToken)
     {
@@ -232,7 +237,8 @@ public sealed partial class RegistryService(
             return invalid;
         }
 
-        var dataSpace = await FindAsync(accountId, dataSpaceId, tracked: false, cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var dataSpace = await FindLockedAsync(accountId, dataSpaceId, cancellationToken);
         if (dataSpace is null)
         {
             return DataSpaceNotFound(dataSpaceId);
@@ -243,28 +249,16 @@ public sealed partial class RegistryService(
             return dataSpace;
         }
 
-        // Conditional update: of two instances binding at once, exactly one wins.
-        var bound = await db.DataSpaces
-            .Where(d => d.Id == dataSpace.Id && d.InstanceId == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(d => d.InstanceId, instanceId), cancellationToken);
-        var current = await FindAsync(accountId, dataSpaceId, tracked: false, cancellationToken);
-        if (current is null)
+        if (dataSpace.InstanceId is not null)
         {
-            return DataSpaceNotFound(dataSpaceId);
+            return BoundElsewhere(dataSpace);
         }
 
-        if (current.InstanceId != instanceId)
-        {
-            return BoundElsewhere(current);
-        }
-
-        if (bound == 1)
-        {
-            audit.Record(accountId, AuditActions.DataSpaceBound, actor, detail: $"{current.Id} → instance {instanceId}");
-            await db.SaveChangesAsync(cancellationToken);
-        }
-
-        return current;
+        dataSpace.InstanceId = instanceId;
+        audit.Record(accountId, AuditActions.DataSpaceBound, actor, detail: $"{dataSpace.Id} → instance {instanceId}");
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return dataSpace;
     }
 
     /// <summary>
@@ -293,12 +287,16 @@ public sealed partial class RegistryService(
         var previous = dataSpace.InstanceId;
         dataSpace.InstanceId = null;
         audit.Record(accountId, AuditActions.DataSpaceReleased, actor, detail: $"{dataSpace.Id} from instance {previous}");
-        await db.SaveChangesAsync(cancellationToken);
+        await db.SaveChangesAsync(cancellationToken); // the change and its audit event: one SaveChanges, one commit
         return dataSpace;
     }
 
-    /// <summary>Copies every service's data of one data space into another of the same account (R18).</summary>
-    public async Task<Outcome<IReadOnlyList<Holding>>> CopyAsync(string accountId, string? fromId, string toId, string actor,
+    /// <summary>
+    /// Copies every service's data of one data space into another of the same account (R18), in one transaction: a
+    /// failure part-way leaves nothing behind. The target must be free or bound to <paramref name="instanceId"/>; a target
+    /// another instance is using is refused (<c>data_space_bound_elsewhere</c>) before anything is copied.
+    /// </summary>
+    public async Task<Outcome<IReadOnlyList<Holding>>> CopyAsync(string accountId, string? fromId, string toId, string? instanceId, string actor,
         CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(fromId))
@@ -311,22 +309,35 @@ public sealed partial class RegistryService(
             return new PlatformError(ProblemCodes.InvalidRequest, "A data space cannot be copied into itself.");
         }
 
+        if (instanceId is not null && ValidateInstanceId(instanceId) is { } invalid)
+        {
+            return invalid;
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var to = await FindLockedAsync(accountId, toId, cancellationToken);
         var from = await FindAsync(accountId, fromId, tracked: false, cancellationToken);
-        var to = await FindAsync(accountId, toId, tracked: false, cancellationToken);
         if (from is null || to is null)
         {
             return DataSpaceNotFound(from is null ? fromId : toId);
         }
 
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (to.InstanceId is not null && to.InstanceId != instanceId)
+        {
+            return new PlatformError(ProblemCodes.DataSpaceBoundElsewhere,
+                $"Data space '{to.Name}' is bound to instance '{to.InstanceId}', so nothing was copied into it: an instance's " +
+                "data space takes data only for that instance. Bind the target to the instance first and send its 'instanceId', " +
+                $"or release the target (DELETE …/data-spaces/{to.Id}/instance, or `commerce-services data-spaces release`) before copying.");
+        }
+
         var copied = new List<Holding>();
         foreach (var store in stores)
         {
-            copied.Add(new Holding(store.Service, await store.CopyAsync(from.Id, to.Id, cancellationToken)));
+            copied.Add(HoldingOf(store, await store.CopyAsync(from.Id, to.Id, cancellationToken)));
         }
 
         audit.Record(accountId, AuditActions.DataSpaceCopied, actor,
-            detail: $"{from.Id} → {to.Id}: {string.Join(", ", copied.Select(c => $"{c.Items} {c.Service}"))}");
+            detail: $"{from.Id} → {to.Id}: {Holding.DescribeAll(copied)}");
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return copied;
@@ -337,7 +348,7 @@ public sealed partial class RegistryService(
         var holdings = new List<Holding>();
         foreach (var store in stores)
         {
-            holdings.Add(new Holding(store.Service, await store.CountAsync(dataSpaceId, cancellationToken)));
+            holdings.Add(HoldingOf(store, await store.CountAsync(dataSpaceId, cancellationToken)));
         }
 
         return holdings;
@@ -358,9 +369,28 @@ public sealed partial class RegistryService(
             $"Data space '{dataSpace.Name}' is bound to instance '{dataSpace.InstanceId}'. Each instance needs a data space of " +
             "its own: choose another, or release this one from the instance that holds it.");
 
+    private static Holding HoldingOf(IDataSpaceStore store, int items) => new(store.Service, items, store.ItemsName, store.ItemName);
+
+    /// <summary>
+    /// The data space, tracked, locked against concurrent writers until the transaction ends. On SQLite the transaction
+    /// itself is the lock (BEGIN IMMEDIATE serializes writers); PostgreSQL takes the row: binds, copies and payments into
+    /// it (their foreign key takes a share lock on it) wait.
+    /// </summary>
+    private async Task<DataSpace?> FindLockedAsync(string accountId, string dataSpaceId, CancellationToken cancellationToken)
+    {
+        if (db.Database.IsNpgsql())
+        {
+            return await db.DataSpaces
+                .FromSqlInterpolated($"""SELECT * FROM "DataSpaces" WHERE "Id" = {dataSpaceId} AND "AccountId" = {accountId} FOR UPDATE""")
+                .FirstOrDefaultAsync(cancellationToken);
+        }
+
+        return await FindAsync(accountId, dataSpaceId, tracked: true, cancellationToken);
+    }
+
     private static string? DescribeLoss(DataSpace dataSpace, IEnumerable<Holding> holdings)
     {
-        var parts = holdings.Where(h => h.Items > 0).Select(h => $"{h.Items} {h.Service} item(s)").ToList();
+        var parts = holdings.Where(h => h.Items > 0).Select(h => h.Describe()).ToList();
         if (dataSpace.InstanceId is not null)
         {
             parts.Add($"the binding to instance '{dataSpace.InstanceId}'");

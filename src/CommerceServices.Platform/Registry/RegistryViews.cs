@@ -1,3 +1,5 @@
+using CommerceServices.Protocol.Registry;
+
 namespace CommerceServices.Platform.Registry;
 
 public sealed record ProjectView(string Id, string Name, DateTimeOffset CreatedAt)
@@ -5,14 +7,11 @@ public sealed record ProjectView(string Id, string Name, DateTimeOffset CreatedA
     public static ProjectView Of(Project p) => new(p.Id, p.Name, p.CreatedAt);
 }
 
-public sealed record DataSpaceView(string Id, string Name, string Type, string ProjectId, string? InstanceId, DateTimeOffset CreatedAt)
+/// <summary>The wire views of <c>CommerceServices.Protocol.Registry</c>, made from the stored entities.</summary>
+public static class DataSpaceViews
 {
     public static DataSpaceView Of(DataSpace d) => new(d.Id, d.Name, d.Type.ToName(), d.ProjectId, d.InstanceId, d.CreatedAt);
-}
 
-public sealed record DataSpaceDetailsView(
-    string Id, string Name, string Type, string ProjectId, string? InstanceId, DateTimeOffset CreatedAt, IReadOnlyList<Holding> Holdings)
-{
     public static DataSpaceDetailsView Of(DataSpaceDetails details)
     {
         var d = details.DataSpace;
@@ -41,9 +40,3 @@ public sealed record CreateProjectRequest(string? Name);
 public sealed record CreateDataSpaceRequest(string? ProjectId, string? Name, string? Type);
 
 public sealed record RenameDataSpaceRequest(string? Name);
-
-public sealed record BindInstanceRequest(string? InstanceId);
-
-public sealed record CopyDataSpaceRequest(string? From);
-
-public sealed record CopyResult(IReadOnlyList<Holding> Copied);

@@ -47,6 +47,11 @@ public static class ProblemCodes
 
     // First run and everyday use (issue 8): project names are unique in an account.
     public const string ProjectExists = "project_exists";
+
+    // Correctness and shape (issue 15): a database error that is not an outage.
+
+    /// <summary>500: the platform failed on an error of its own (a bug), logged with its exception; never a bad input.</summary>
+    public const string InternalError = "internal_error";
 }
 
 /// <summary>Status and title of each code, so both sides describe a refusal the same way.</summary>
@@ -90,6 +95,9 @@ public static class ProblemCatalog
 
         // First run and everyday use (issue 8).
         [ProblemCodes.ProjectExists] = (409, "The account has a project with this name."),
+
+        // Correctness and shape (issue 15).
+        [ProblemCodes.InternalError] = (500, "The platform failed on an internal error."),
     };
 
     public static IReadOnlyCollection<string> Codes => Entries.Keys;

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using CommerceServices.Platform.Data;
 using CommerceServices.Protocol;
 using CommerceServices.Protocol.Keys;
@@ -207,17 +208,32 @@ public sealed class GatewayAuthenticationTests(GatewayFixture fixture) : IClassF
     [Fact]
     public async Task LastUse_IsRecordedWithoutAWritePerRequest()
     {
-        var account = await GatewayFixture.CreateAccountAsync(fixture.Host);
-        var key = await GatewayFixture.CreateKeyAsync(fixture.Host, account, GatewayEnvironment.Sandbox);
-        var before = DateTimeOffset.UtcNow.AddSeconds(-1);
-
-        for (var i = 0; i < 5; i++)
+        var probe = new Data.DatabaseProbe
         {
-            (await SendAsync(GatewayEnvironment.Sandbox, key.ApiKey, key.Token())).EnsureSuccessStatusCode();
+            Counts = sql => sql.Contains("UPDATE", StringComparison.OrdinalIgnoreCase) && sql.Contains("LastUsedAt", StringComparison.Ordinal),
+        };
+        // Flushed by this test only: the timer would flush in an hour.
+        await using var host = await PlatformHost.StartAsync(StorageProvider.Sqlite,
+            new Dictionary<string, string?> { ["Gateway:LastUseFlushSeconds"] = "3600" }, services: probe.AddTo);
+        var account = await GatewayFixture.CreateAccountAsync(host);
+        var key = await GatewayFixture.CreateKeyAsync(host, account, GatewayEnvironment.Sandbox);
+        var before = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var token = key.Token();
+
+        for (var i = 0; i < 20; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(host.SandboxGatewayUrl, Ping));
+            request.Headers.Add(GatewayHeaders.ApiKey, key.ApiKey);
+            request.Headers.Add(GatewayHeaders.Signature, token);
+            (await Http.SendAsync(request)).EnsureSuccessStatusCode();
         }
 
-        await Task.Delay(TimeSpan.FromSeconds(0.8));
-        var keys = (await (await fixture.Host.Management.GetAsync($"/api/v1/accounts/{account}/keys")).ReadNodeAsync()).AsArray();
+        var writesDuringRequests = probe.Count;
+        await host.Services.GetRequiredService<Platform.Gateway.Authentication.LastUseRecorder>().FlushAsync(CancellationToken.None);
+
+        Assert.Equal(0, writesDuringRequests);
+        Assert.Equal(1, probe.Count); // twenty requests, one key: one write
+        var keys = (await (await host.Management.GetAsync($"/api/v1/accounts/{account}/keys")).ReadNodeAsync()).AsArray();
         var lastUsed = keys.Single(k => k!["apiKey"]!.GetValue<string>() == key.ApiKey)!["lastUsedAt"]!.GetValue<DateTimeOffset>();
         Assert.InRange(lastUsed, before, DateTimeOffset.UtcNow);
     }

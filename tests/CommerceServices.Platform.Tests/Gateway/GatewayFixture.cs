@@ -45,6 +45,29 @@ public sealed class GatewayFixture : IAsyncLifetime
         return (await response.ReadNodeAsync())["id"]!.GetValue<string>();
     }
 
+    /// <summary>A call signed with <paramref name="key"/> to the gateway of its environment, with a JSON body and a data space when given.</summary>
+    public static async Task<HttpResponseMessage> SendSignedAsync(PlatformHost host, TestKey key, HttpMethod method, string path,
+        object? body = null, string? dataSpace = null)
+    {
+        var gateway = key.Environment == GatewayEnvironment.Production ? host.ProductionGatewayUrl : host.SandboxGatewayUrl;
+        using var request = new HttpRequestMessage(method, new Uri(gateway, path));
+        request.Headers.Add(GatewayHeaders.ApiKey, key.ApiKey);
+        request.Headers.Add(GatewayHeaders.Signature, key.Token());
+        if (dataSpace is not null)
+        {
+            request.Headers.Add(GatewayHeaders.DataSpaceId, dataSpace);
+        }
+
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        return await SignedClient.SendAsync(request);
+    }
+
+    private static readonly HttpClient SignedClient = new();
+
     public static async Task<TestKey> CreateKeyAsync(PlatformHost host, string accountId, GatewayEnvironment environment)
     {
         var response = await host.Management.PostAsJsonAsync($"/api/v1/accounts/{accountId}/keys", new { environment = environment.ToName() });

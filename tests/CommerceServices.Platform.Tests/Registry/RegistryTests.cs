@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using CommerceServices.Platform.Tests.Gateway;
 using CommerceServices.Protocol;
+using CommerceServices.Protocol.Registry;
 using CommerceServices.Testing;
 
 namespace CommerceServices.Platform.Tests.Registry;
@@ -227,6 +228,35 @@ public abstract class RegistryTests(PlatformFixture fixture)
     }
 
     [Fact]
+    public async Task Copy_IntoADataSpaceBoundToAnotherInstance_IsRefused_AndCopiesNothing_ThroughTheGatewayAndTheManagementApi()
+    {
+        var (account, project) = await AccountAsync(entitled: true);
+        var key = await GatewayFixture.CreateKeyAsync(Platform, account, GatewayEnvironment.Production);
+        var from = await DataSpaceIdAsync(await CreateDataSpaceAsync(account, project, "live", "production"));
+        var to = await DataSpaceIdAsync(await CreateDataSpaceAsync(account, project, "staging", "testing"));
+        Assert.Equal(HttpStatusCode.Created,
+            (await Gateway(key, HttpMethod.Post, "/payments/v1/payments", new { reference = "order-1", amount = 100, currency = "EUR" }, from)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK,
+            (await Gateway(key, HttpMethod.Put, $"/merchant-registry/v1/registry/data-spaces/{to}/instance", new { instanceId = "shop-other" })).StatusCode);
+
+        var viaGateway = await Gateway(key, HttpMethod.Post, $"/merchant-registry/v1/registry/data-spaces/{to}/copy", new { from, instanceId = "shop-me" });
+        var viaGatewayWithoutInstance = await Gateway(key, HttpMethod.Post, $"/merchant-registry/v1/registry/data-spaces/{to}/copy", new { from });
+        var viaManagement = await Api.PostAsJsonAsync($"/api/v1/accounts/{account}/data-spaces/{to}/copy", new { from });
+
+        foreach (var refused in new[] { viaGateway, viaGatewayWithoutInstance, viaManagement })
+        {
+            Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+            Assert.Equal(ProblemCodes.DataSpaceBoundElsewhere, await refused.ProblemCodeAsync());
+        }
+
+        var target = await (await Api.GetAsync($"/api/v1/accounts/{account}/data-spaces/{to}")).ReadNodeAsync();
+        Assert.All(target["holdings"]!.AsArray(), h => Assert.Equal(0, h!["items"]!.GetValue<int>()));
+        var copied = await Gateway(key, HttpMethod.Post, $"/merchant-registry/v1/registry/data-spaces/{to}/copy", new { from, instanceId = "shop-other" });
+        Assert.Equal(HttpStatusCode.OK, copied.StatusCode);
+        Assert.Equal("1 payment", (await copied.Content.ReadFromJsonAsync<CopyResult>())!.Copied.Single().Describe());
+    }
+
+    [Fact]
     public async Task Delete_RefusesADataSpaceThatHoldsDataOrIsBound_SayingWhatWouldBeLost_UnlessForced()
     {
         var (account, project) = await AccountAsync(entitled: true);
@@ -243,7 +273,8 @@ public abstract class RegistryTests(PlatformFixture fixture)
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
         var problem = await refused.ReadNodeAsync();
         Assert.Equal(ProblemCodes.DataSpaceNotEmpty, problem["code"]!.GetValue<string>());
-        Assert.Contains("1 payments item(s)", problem["detail"]!.GetValue<string>());
+        Assert.Contains("would lose 1 payment and", problem["detail"]!.GetValue<string>());
+        Assert.DoesNotContain("item", problem["detail"]!.GetValue<string>());
         Assert.Contains("shop-live", problem["detail"]!.GetValue<string>());
         Assert.Contains("--force", problem["detail"]!.GetValue<string>()); // the real flag, not "delete with force"
         Assert.Equal(HttpStatusCode.OK, emptyDeleted.StatusCode);
@@ -389,22 +420,6 @@ public abstract class RegistryTests(PlatformFixture fixture)
         return (await created.ReadNodeAsync())["id"]!.GetValue<string>();
     }
 
-    private async Task<HttpResponseMessage> Gateway(TestKey key, HttpMethod method, string path, object? body = null, string? dataSpace = null)
-    {
-        var gateway = key.Environment == GatewayEnvironment.Production ? Platform.ProductionGatewayUrl : Platform.SandboxGatewayUrl;
-        using var request = new HttpRequestMessage(method, new Uri(gateway, path));
-        request.Headers.Add(GatewayHeaders.ApiKey, key.ApiKey);
-        request.Headers.Add(GatewayHeaders.Signature, key.Token());
-        if (dataSpace is not null)
-        {
-            request.Headers.Add(GatewayHeaders.DataSpaceId, dataSpace);
-        }
-
-        if (body is not null)
-        {
-            request.Content = JsonContent.Create(body);
-        }
-
-        return await Http.SendAsync(request);
-    }
+    private Task<HttpResponseMessage> Gateway(TestKey key, HttpMethod method, string path, object? body = null, string? dataSpace = null) =>
+        GatewayFixture.SendSignedAsync(Platform, key, method, path, body, dataSpace);
 }

@@ -44,7 +44,7 @@ public static partial class FirstRunExtensions
 
     public const string ConflictCategory = "CommerceServices.Platform.Conflicts";
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Refused {Method} {Path}: 409 {Code}.")]
+    [LoggerMessage(EventId = PlatformLogEvents.ExpectedConflict, Level = LogLevel.Information, Message = "Refused {Method} {Path}: 409 {Code}.")]
     private static partial void LogConflict(ILogger logger, string method, string path, string? code);
 
     /// <summary>Every time in a JSON answer as UTC with milliseconds, whether it was just made or read back.</summary>
@@ -80,6 +80,6 @@ internal sealed partial class ExpectedConflictInterceptor(ILogger<ExpectedConfli
         LogCommandFailed(logger, eventData.Exception, eventData.Duration.TotalMilliseconds);
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "A database command failed after {Milliseconds} ms.")]
+    [LoggerMessage(EventId = PlatformLogEvents.DatabaseCommandFailed, Level = LogLevel.Error, Message = "A database command failed after {Milliseconds} ms.")]
     private static partial void LogCommandFailed(ILogger logger, Exception exception, double milliseconds);
 }

@@ -72,11 +72,11 @@ public sealed partial class OperatorCredentials(IOptions<PlatformOptions> option
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "No Platform:OperatorToken was configured; generated one in {Path} (readable by this user only). "
+    [LoggerMessage(EventId = PlatformLogEvents.OperatorTokenGenerated, Level = LogLevel.Warning, Message = "No Platform:OperatorToken was configured; generated one in {Path} (readable by this user only). "
         + "Use it with: export COMMERCE_SERVICES_TOKEN=$(cat {File}) or commerce-services --token <token>.")]
     private static partial void LogGenerated(ILogger logger, string path, string file);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Using the operator token in {Path}. "
+    [LoggerMessage(EventId = PlatformLogEvents.OperatorTokenFromFile, Level = LogLevel.Information, Message = "Using the operator token in {Path}. "
         + "Use it with: export COMMERCE_SERVICES_TOKEN=$(cat {File}) or commerce-services --token <token>.")]
     private static partial void LogUsingFile(ILogger logger, string path, string file);
 }
