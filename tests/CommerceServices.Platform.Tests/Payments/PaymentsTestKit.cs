@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using CommerceServices.Platform.Payments;
 using CommerceServices.Platform.Tests.Gateway;
 using CommerceServices.Protocol;
 using CommerceServices.Testing;
@@ -106,27 +105,4 @@ public static class Cards
     public const string FailsLuhn = "4242424242424241";
     /// <summary>Passes the Luhn check but is no test card: what a real card looks like to the platform.</summary>
     public const string RealLooking = "4539578763621486";
-}
-
-/// <summary>The test double behind <see cref="IPaymentProcessor"/>: approves everything and counts what it was asked.</summary>
-public sealed class RecordingProcessor : IPaymentProcessor
-{
-    private int _authorizations;
-
-    public int Authorizations => _authorizations;
-
-    public Task<ProcessorResult> AuthorizeAsync(ProcessorAuthorization authorization, CancellationToken cancellationToken)
-    {
-        Interlocked.Increment(ref _authorizations);
-        return Task.FromResult(ProcessorResult.Approve($"test_{Guid.NewGuid():N}"));
-    }
-
-    public Task<ProcessorResult> CaptureAsync(string processorReference, long amount, string currency, CancellationToken cancellationToken) =>
-        Task.FromResult(ProcessorResult.Approve(processorReference));
-
-    public Task<ProcessorResult> VoidAsync(string processorReference, CancellationToken cancellationToken) =>
-        Task.FromResult(ProcessorResult.Approve(processorReference));
-
-    public Task<ProcessorResult> RefundAsync(string processorReference, long amount, string currency, CancellationToken cancellationToken) =>
-        Task.FromResult(ProcessorResult.Approve(processorReference));
 }
