@@ -79,9 +79,11 @@ public sealed class PlatformHost : IAsyncDisposable
         }
 
         var logs = new CapturedLogs();
-        var app = PlatformApplication.Build([], builder =>
+        // As command-line arguments, not a configuration source added afterwards: the platform reads its storage settings
+        // while it is being composed, before any callback could add them (they were ignored, and every host used ./data).
+        var args = configuration.Where(c => c.Value is not null).Select(c => $"--{c.Key}={c.Value}").ToArray();
+        var app = PlatformApplication.Build(args, builder =>
         {
-            builder.Configuration.AddInMemoryCollection(configuration);
             builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Trace).AddProvider(logs);
             services?.Invoke(builder.Services);
         });

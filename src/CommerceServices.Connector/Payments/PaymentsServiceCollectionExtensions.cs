@@ -1,0 +1,17 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CommerceServices.Connector.Payments;
+
+public static class PaymentsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds <see cref="PaymentsClient"/>: Payment Services through the connector's active gateway and data space, signed,
+    /// retried on transient failures with one idempotency key per operation. Needs
+    /// <see cref="ConnectorServiceCollectionExtensions.AddCommerceServicesConnector"/>.
+    /// </summary>
+    public static IServiceCollection AddCommerceServicesPayments(this IServiceCollection services)
+    {
+        services.AddHttpClient<PaymentsClient>().AddCommerceServicesSigning();
+        return services;
+    }
+}
