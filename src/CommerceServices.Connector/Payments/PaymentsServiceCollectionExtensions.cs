@@ -1,6 +1,8 @@
+using CommerceServices.Connector.Payments;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace CommerceServices.Connector.Payments;
+// In the connector's root namespace, beside AddCommerceServicesConnector, so one using finds both.
+namespace CommerceServices.Connector;
 
 public static class PaymentsServiceCollectionExtensions
 {
