@@ -139,7 +139,8 @@ public sealed class RegistryClient(HttpClient http)
     private static GatewayFailure Unreachable(Uri gatewayUrl, string reason) =>
         new(GatewayFailureKind.Unreachable, ConnectorCodes.PlatformUnreachable, $"Could not reach the gateway at {gatewayUrl} ({reason}).");
 
-    private static GatewayFailure Refusal(int status, string? reason, string text) =>
+    /// <summary>A refusal as the gateway's problem code and sentence; any other answer by its status. Shared by the connector's clients.</summary>
+    internal static GatewayFailure Refusal(int status, string? reason, string text) =>
         ProblemDocument.TryRead(text, out var code, out var detail)
             ? new GatewayFailure(GatewayFailureKind.Refused, code, detail ?? $"HTTP {status}", status)
             : new GatewayFailure(GatewayFailureKind.Refused, $"http_{status}", $"The gateway answered {status} {reason} without a problem code.", status);

@@ -52,7 +52,7 @@ public sealed class PlatformHost : IAsyncDisposable
 
     /// <summary>
     /// Starts a platform. <paramref name="settings"/> adds or overrides configuration keys; <paramref name="services"/>
-    /// adds to the platform's services (a probe on the database, a failing store).
+    /// adds to the platform's services, as an operator's host or a test would (a payment processor, a probe on the database).
     /// </summary>
     public static async Task<PlatformHost> StartAsync(StorageProvider provider = StorageProvider.Sqlite,
         IDictionary<string, string?>? settings = null, string? connectionString = null, Action<IServiceCollection>? services = null)
@@ -79,9 +79,11 @@ public sealed class PlatformHost : IAsyncDisposable
         }
 
         var logs = new CapturedLogs();
-        var app = PlatformApplication.Build([], builder =>
+        // As command-line arguments, the way an operator starts the platform: present from the first line of composition
+        // (the Data Protection key folder, for one, is read while the host is being built).
+        var args = configuration.Where(c => c.Value is not null).Select(c => $"--{c.Key}={c.Value}").ToArray();
+        var app = PlatformApplication.Build(args, builder =>
         {
-            builder.Configuration.AddInMemoryCollection(configuration);
             builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Trace).AddProvider(logs);
             services?.Invoke(builder.Services);
         });
