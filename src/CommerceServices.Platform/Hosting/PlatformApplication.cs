@@ -52,7 +52,7 @@ public static partial class PlatformApplication
         services.AddScoped<IDataSpaceStore, PaymentsDataStore>();
 
         services.AddSingleton<OperatorCredentials>();
-        services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section);
+        services.AddGatewayOptions();
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, OperatorTokenAuthenticationHandler>(OperatorTokenDefaults.AuthenticationScheme, null)
             .AddGatewaySignature();

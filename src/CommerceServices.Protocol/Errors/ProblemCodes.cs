@@ -44,6 +44,11 @@ public static class ProblemCodes
     public const string ProjectNotFound = "project_not_found";
     public const string DataSpaceExists = "data_space_exists";
     public const string DataSpaceNotEmpty = "data_space_not_empty";
+
+    // Gateway hardening (issue 9).
+    public const string PublicKeyInUse = "public_key_in_use";
+    public const string RequestHeadersTooLarge = "request_headers_too_large";
+    public const string RequestLineTooLong = "request_line_too_long";
 }
 
 /// <summary>Status and title of each code, so both sides describe a refusal the same way.</summary>
@@ -84,6 +89,11 @@ public static class ProblemCatalog
         [ProblemCodes.ProjectNotFound] = (404, "The project does not exist."),
         [ProblemCodes.DataSpaceExists] = (409, "A data space with this name exists in the project."),
         [ProblemCodes.DataSpaceNotEmpty] = (409, "The data space holds data or is bound to an instance."),
+
+        // Gateway hardening (issue 9).
+        [ProblemCodes.PublicKeyInUse] = (409, "This public key is already registered for a key pair."),
+        [ProblemCodes.RequestHeadersTooLarge] = (431, "The request headers are too large."),
+        [ProblemCodes.RequestLineTooLong] = (414, "The request URL is too long."),
     };
 
     public static IReadOnlyCollection<string> Codes => Entries.Keys;
