@@ -110,3 +110,18 @@ public static class FailureThrottleExtensions
         return services;
     }
 }
+
+/// <summary>
+/// The failure of an authentication result whose source is throttled by <see cref="FailureThrottle"/>: the challenge
+/// answers 429 <c>rate_limited</c> with <c>Retry-After</c>. A value passed along, never thrown.
+/// </summary>
+public sealed class ThrottledException(TimeSpan retryAfter, string message) : Exception(message)
+{
+    public TimeSpan RetryAfter { get; } = retryAfter;
+
+    public async Task WriteAsync(HttpContext context)
+    {
+        context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await Problems.WriteAsync(context, CommerceServices.Protocol.ProblemCodes.RateLimited, Message);
+    }
+}

@@ -41,6 +41,7 @@ public static partial class PlatformApplication
             kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
         });
 
+        builder.WebHost.ConfigureRequestLimits();
         builder.AddPlatformStorage();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<KeyChangeFeed>();
@@ -79,6 +80,7 @@ public static partial class PlatformApplication
 
     public static WebApplication MapPlatform(this WebApplication app)
     {
+        app.UseRequestLimits();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
@@ -100,6 +102,7 @@ public static partial class PlatformApplication
     public static async Task InitializePlatformAsync(this WebApplication app)
     {
         await app.Services.MigratePlatformDatabaseAsync();
+        await KeyFingerprints.BackfillAsync(app.Services);
         app.Services.GetRequiredService<OperatorCredentials>().Initialize();
 
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CommerceServices.Platform");

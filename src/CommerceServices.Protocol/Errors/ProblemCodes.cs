@@ -47,7 +47,6 @@ public static class ProblemCodes
 
     // Gateway hardening (issue 9).
     public const string PublicKeyInUse = "public_key_in_use";
-    public const string RequestHeadersTooLarge = "request_headers_too_large";
     public const string RequestLineTooLong = "request_line_too_long";
 }
 
@@ -92,7 +91,6 @@ public static class ProblemCatalog
 
         // Gateway hardening (issue 9).
         [ProblemCodes.PublicKeyInUse] = (409, "This public key is already registered for a key pair."),
-        [ProblemCodes.RequestHeadersTooLarge] = (431, "The request headers are too large."),
         [ProblemCodes.RequestLineTooLong] = (414, "The request URL is too long."),
     };
 
