@@ -50,9 +50,12 @@ public sealed class PlatformHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>Starts a platform. <paramref name="settings"/> adds or overrides configuration keys.</summary>
+    /// <summary>
+    /// Starts a platform. <paramref name="settings"/> adds or overrides configuration keys; <paramref name="configure"/>
+    /// may change services after the platform's own (a hook on an authentication scheme, say).
+    /// </summary>
     public static async Task<PlatformHost> StartAsync(StorageProvider provider = StorageProvider.Sqlite,
-        IDictionary<string, string?>? settings = null, string? connectionString = null)
+        IDictionary<string, string?>? settings = null, string? connectionString = null, Action<WebApplicationBuilder>? configure = null)
     {
         var dataDirectory = Directory.CreateTempSubdirectory("cs-platform-").FullName;
         if (provider == StorageProvider.PostgreSql)
@@ -80,6 +83,7 @@ public sealed class PlatformHost : IAsyncDisposable
         {
             builder.Configuration.AddInMemoryCollection(configuration);
             builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Trace).AddProvider(logs);
+            configure?.Invoke(builder);
         });
         await app.InitializePlatformAsync();
         await app.StartAsync();

@@ -27,7 +27,13 @@ public static partial class KeyFingerprints
     public static async Task BackfillAsync(IServiceProvider services, CancellationToken cancellationToken = default)
     {
         await using var scope = services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
+        await BackfillAsync(scope.ServiceProvider.GetRequiredService<PlatformDbContext>(),
+            scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(KeyFingerprints).FullName!), cancellationToken);
+    }
+
+    /// <inheritdoc cref="BackfillAsync(IServiceProvider, CancellationToken)"/>
+    public static async Task BackfillAsync(PlatformDbContext db, ILogger logger, CancellationToken cancellationToken = default)
+    {
         var missing = await db.KeyPairs.Where(k => k.PublicKeyFingerprint == null).OrderBy(k => k.CreatedAt).ThenBy(k => k.Id)
             .ToListAsync(cancellationToken);
         if (missing.Count == 0)
@@ -35,7 +41,6 @@ public static partial class KeyFingerprints
             return;
         }
 
-        var logger = scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(KeyFingerprints).FullName!);
         var taken = (await db.KeyPairs.Where(k => k.PublicKeyFingerprint != null).Select(k => k.PublicKeyFingerprint!).ToListAsync(cancellationToken))
             .ToHashSet(StringComparer.Ordinal);
         foreach (var key in missing)

@@ -94,8 +94,19 @@ internal readonly record struct CompactJws(string SigningInput, byte[] Signature
             return null;
         }
 
+        byte[] signature;
+        try
+        {
+            signature = Base64Url.DecodeFromChars(token.AsSpan(secondDot + 1));
+        }
+        catch (FormatException)
+        {
+            message = "The signature part of the JWT is not valid base64url.";
+            return null;
+        }
+
         code = null;
-        return new CompactJws(token[..secondDot], Base64Url.DecodeFromChars(token.AsSpan(secondDot + 1)), expires, notBefore, issuedAt);
+        return new CompactJws(token[..secondDot], signature, expires, notBefore, issuedAt);
     }
 
     private static string? CheckPart(ReadOnlySpan<char> part, string name, int offset)
