@@ -218,6 +218,22 @@ public sealed class GatewayHardeningTests
     }
 
     [Fact]
+    public async Task ARegistryRefusal_HasNoResultsMember_SoItNeverLooksLikeAnEmptyRegistry()
+    {
+        await using var host = await PlatformHost.StartAsync();
+        var key = await GatewayFixture.CreateKeyAsync(host, await GatewayFixture.CreateAccountAsync(host), GatewayEnvironment.Sandbox);
+
+        var refused = await SendAsync(Http, host.SandboxGatewayUrl, key.ApiKey, "a.b.c", "/merchant-registry/v1/registry");
+        var answered = await SendAsync(Http, host.SandboxGatewayUrl, key.ApiKey, key.Token(), "/merchant-registry/v1/registry");
+
+        var refusal = (await refused.ReadNodeAsync()).AsObject();
+        Assert.Equal(ProblemCodes.MalformedSignature, refusal["code"]!.GetValue<string>());
+        Assert.False(refusal.ContainsKey("results"));
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        Assert.NotNull((await answered.ReadNodeAsync())["results"]);
+    }
+
+    [Fact]
     public async Task ManagementProblems_CarryTheMessageMemberToo()
     {
         await using var host = await PlatformHost.StartAsync();
@@ -237,9 +253,9 @@ public sealed class GatewayHardeningTests
     private static string Forged(TestKey signer) =>
         signer.Sign(new { alg = "RS256", typ = "JWT" }, new { exp = TestKey.Now + 300, n = Guid.NewGuid() });
 
-    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, Uri gateway, string apiKey, string token)
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, Uri gateway, string apiKey, string token, string path = Ping)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(gateway, Ping));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(gateway, path));
         request.Headers.TryAddWithoutValidation(GatewayHeaders.ApiKey, apiKey);
         request.Headers.TryAddWithoutValidation(GatewayHeaders.Signature, token);
         return await client.SendAsync(request);
