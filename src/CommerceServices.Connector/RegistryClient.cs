@@ -32,10 +32,31 @@ public sealed class RegistryClient(HttpClient http)
     public Task<GatewayResult<PingResponse>> PingAsync(GatewayTarget target, CancellationToken ct = default) =>
         SendAsync<PingResponse>(target.GatewayUrl, Request(HttpMethod.Get, target, "ping"), ct);
 
+    /// <summary>
+    /// The account's projects with their data spaces, built from the registry's flat listing (one entry per data space,
+    /// the shape the Magento module reads) and its list of projects, which also names projects with no data space yet.
+    /// </summary>
     public async Task<GatewayResult<IReadOnlyList<RegistryProject>>> ListProjectsAsync(GatewayTarget target, CancellationToken ct = default)
     {
-        var result = await SendAsync<ProjectList>(target.GatewayUrl, Request(HttpMethod.Get, target, "registry"), ct);
-        return result.Failure is { } failure ? failure : result.Value!.Results ?? [];
+        var result = await SendAsync<RegistryListing>(target.GatewayUrl, Request(HttpMethod.Get, target, "registry"), ct);
+        if (result.Failure is { } failure)
+        {
+            return failure;
+        }
+
+        // An answer without 'results' is not an empty registry: it is not the registry's answer at all.
+        if (result.Value!.Results is not { } entries)
+        {
+            return new GatewayFailure(GatewayFailureKind.Refused, ConnectorCodes.UnexpectedResponse,
+                $"The gateway at {target.GatewayUrl} answered without the registry's 'results': is it a Commerce Services gateway?", 200);
+        }
+
+        var projects = (result.Value.Projects ?? []).Select(p => (p.Id, p.Name))
+            .Concat(entries.Select(e => (Id: e.ProjectId, Name: e.ProjectName)))
+            .DistinctBy(p => p.Id);
+        return projects.Select(p => new RegistryProject(p.Id, p.Name, entries.Where(e => e.ProjectId == p.Id)
+                .Select(e => new DataSpaceInfo(e.EnvironmentId, e.EnvironmentName, e.Type, e.ProjectId, e.InstanceId)).ToList()))
+            .ToList();
     }
 
     public Task<GatewayResult<DataSpaceDetailsView>> GetDataSpaceAsync(GatewayTarget target, string dataSpaceId, CancellationToken ct = default) =>
@@ -149,5 +170,4 @@ public sealed class RegistryClient(HttpClient http)
 
     private static string Segment(string value) => Uri.EscapeDataString(value);
 
-    private sealed record ProjectList(List<RegistryProject>? Results);
 }

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using CommerceServices.Protocol;
 using CommerceServices.Protocol.Keys;
 using CommerceServices.Testing;
@@ -229,6 +230,23 @@ public sealed class ConnectionStatusTests(ConnectorFixture platform) : IClassFix
         Assert.Equal(await platform.DefaultProjectAsync(account), project.Id);
         var dataSpace = Assert.Single(project.DataSpaces);
         Assert.Equal(test.Connector.Settings.InstanceId, dataSpace.InstanceId);
+    }
+
+    [Fact]
+    public async Task TheRegistry_FromItsFlatListing_StillShowsAProjectWithNoDataSpace()
+    {
+        var (test, account, _, _) = await ConfiguredAsync(GatewayEnvironment.Sandbox, "testing");
+        await using var _ = test;
+        var created = await platform.Host.Management.PostAsJsonAsync($"/api/v1/accounts/{account}/projects", new { name = "Not used yet" });
+        var empty = (await created.ReadNodeAsync())["id"]!.GetValue<string>();
+
+        var projects = await test.Connector.ListProjectsAsync();
+
+        Assert.True(projects.Success, projects.Failure?.Message);
+        Assert.Equal([await platform.DefaultProjectAsync(account), empty], projects.Value!.Select(p => p.Id));
+        Assert.Single(projects.Value![0].DataSpaces);
+        Assert.Equal("Not used yet", projects.Value[1].Name);
+        Assert.Empty(projects.Value[1].DataSpaces);
     }
 
     private async Task<(TestConnector Test, string Account, string ApiKey, string PrivateKey)> ConfiguredAsync(

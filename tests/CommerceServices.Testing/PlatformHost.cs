@@ -52,10 +52,12 @@ public sealed class PlatformHost : IAsyncDisposable
 
     /// <summary>
     /// Starts a platform. <paramref name="settings"/> adds or overrides configuration keys; <paramref name="services"/>
-    /// adds to the platform's services, as an operator's host or a test would (a payment processor, a probe on the database).
+    /// adds to the platform's services, as an operator's host or a test would (a payment processor, a probe on the database);
+    /// <paramref name="configure"/> may change the builder after the platform's own setup (a hook on an authentication scheme, say).
     /// </summary>
     public static async Task<PlatformHost> StartAsync(StorageProvider provider = StorageProvider.Sqlite,
-        IDictionary<string, string?>? settings = null, string? connectionString = null, Action<IServiceCollection>? services = null)
+        IDictionary<string, string?>? settings = null, string? connectionString = null, Action<IServiceCollection>? services = null,
+        Action<WebApplicationBuilder>? configure = null)
     {
         var dataDirectory = Directory.CreateTempSubdirectory("cs-platform-").FullName;
         if (provider == StorageProvider.PostgreSql)
@@ -86,6 +88,7 @@ public sealed class PlatformHost : IAsyncDisposable
         {
             builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Trace).AddProvider(logs);
             services?.Invoke(builder.Services);
+            configure?.Invoke(builder);
         });
         await app.InitializePlatformAsync();
         await app.StartAsync();

@@ -20,6 +20,13 @@ public sealed class KeyPair
     /// <summary>SubjectPublicKeyInfo PEM.</summary>
     public required string PublicKeyPem { get; init; }
 
+    /// <summary>
+    /// <see cref="KeyFingerprints.Of(string)"/> of the public key; unique, so one public key belongs to one pair only and
+    /// a token made for one pair can never be replayed with another pair's API key. Null only on a pair registered before
+    /// fingerprints existed, until the start-up backfill.
+    /// </summary>
+    public string? PublicKeyFingerprint { get; set; }
+
     public KeyOrigin Origin { get; init; }
 
     public DateTimeOffset CreatedAt { get; init; }

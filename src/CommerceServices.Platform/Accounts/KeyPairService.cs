@@ -94,6 +94,11 @@ public sealed class KeyPairService(PlatformDbContext db, AuditLog audit, KeyChan
             return new PlatformError(ProblemCodes.MalformedPublicKey, material.Error);
         }
 
+        if (await db.KeyPairs.AnyAsync(k => k.PublicKeyFingerprint == material.Fingerprint, cancellationToken))
+        {
+            return PublicKeyInUse();
+        }
+
         var slot = KeyPair.SlotOf(accountId, environment);
         for (var attempt = 1; ; attempt++)
         {
@@ -105,6 +110,7 @@ public sealed class KeyPairService(PlatformDbContext db, AuditLog audit, KeyChan
                 Environment = environment,
                 ApiKey = ApiKeyFormat.Generate(environment),
                 PublicKeyPem = material.PublicKeyPem!,
+                PublicKeyFingerprint = material.Fingerprint,
                 Origin = material.PrivateKeyPem is null ? KeyOrigin.Uploaded : KeyOrigin.Platform,
                 CreatedAt = now,
                 ActiveSlot = slot,
@@ -151,19 +157,32 @@ public sealed class KeyPairService(PlatformDbContext db, AuditLog audit, KeyChan
                 // Another create for the same account and environment committed first: retire its pair instead.
                 await transaction.RollbackAsync(cancellationToken);
                 db.ChangeTracker.Clear();
+                if (await db.KeyPairs.AnyAsync(k => k.PublicKeyFingerprint == material.Fingerprint, cancellationToken))
+                {
+                    return PublicKeyInUse(); // the same public key was uploaded at the same time, by this account or another
+                }
             }
         }
     }
 
+    /// <summary>
+    /// One public key, one pair (issue 9): a key registered once, for any account or environment, even revoked since,
+    /// is never registered again, so a token signed for one pair can never pass with another pair's API key (a sandbox
+    /// token replayed on the production gateway, say). It answers the same for every account: it says nothing of whose.
+    /// </summary>
+    private static PlatformError PublicKeyInUse() => new(ProblemCodes.PublicKeyInUse,
+        "This public key is already registered for a key pair. Each pair needs its own key: generate a new key pair on the " +
+        "instance (the connector's bring-your-own-key does) and upload its public key.");
+
     /// <summary>The public key to register and, when the platform made the pair, the private key to hand out once.</summary>
-    private readonly record struct KeyMaterial(string? PublicKeyPem, string? PrivateKeyPem, string? Error)
+    private readonly record struct KeyMaterial(string? PublicKeyPem, string? PrivateKeyPem, string? Error, string? Fingerprint = null)
     {
         public static KeyMaterial From(string? uploadedPublicKeyPem)
         {
             if (uploadedPublicKeyPem is null)
             {
                 using var rsa = RsaPem.CreateKey();
-                return new KeyMaterial(RsaPem.ExportPublicKey(rsa), RsaPem.ExportPrivateKeyPkcs8(rsa), null);
+                return new KeyMaterial(RsaPem.ExportPublicKey(rsa), RsaPem.ExportPrivateKeyPkcs8(rsa), null, KeyFingerprints.Of(rsa));
             }
 
             var read = RsaPem.ReadPublicKey(uploadedPublicKeyPem);
@@ -179,7 +198,7 @@ public sealed class KeyPairService(PlatformDbContext db, AuditLog audit, KeyChan
                 return new KeyMaterial(null, null, "That is a private key: upload only the public key (BEGIN PUBLIC KEY).");
             }
 
-            return new KeyMaterial(RsaPem.ExportPublicKey(key), null, null);
+            return new KeyMaterial(RsaPem.ExportPublicKey(key), null, null, KeyFingerprints.Of(key));
         }
     }
 }

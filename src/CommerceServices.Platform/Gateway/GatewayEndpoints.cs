@@ -42,16 +42,11 @@ public static class GatewayEndpoints
     public static IServiceCollection AddGatewayRateLimiting(this IServiceCollection services) =>
         services.AddRateLimiter(limiter => limiter.AddPolicy<string, PerApiKeyRateLimitPolicy>(RateLimitPolicy));
 
-    private sealed class PerApiKeyRateLimitPolicy(IOptions<GatewayOptions> options) : IRateLimiterPolicy<string>
+    private sealed class PerApiKeyRateLimitPolicy(IOptions<GatewayOptions> options, TimeProvider time) : IRateLimiterPolicy<string>
     {
-        private readonly TokenBucketRateLimiterOptions _bucket = new()
-        {
-            TokenLimit = Math.Max(1, options.Value.RateLimitBurst),
-            TokensPerPeriod = Math.Max(1, options.Value.RateLimitPerSecond / 10),
-            ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        };
+        // One factory for every partition, made once: nothing is allocated per request to find a key's bucket.
+        private readonly Func<string, RateLimiter> _newBucket = _ =>
+            new ContinuousTokenBucket(options.Value.RateLimitPerSecond, options.Value.RateLimitBurst, time);
 
         public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected { get; } = async (context, _) =>
         {
@@ -63,7 +58,7 @@ public static class GatewayEndpoints
 
         public RateLimitPartition<string> GetPartition(HttpContext httpContext) =>
             httpContext.User.FindFirstValue(GatewayClaims.ApiKey) is { } apiKey
-                ? RateLimitPartition.GetTokenBucketLimiter(apiKey, _ => _bucket)
+                ? RateLimitPartition.Get(apiKey, _newBucket)
                 : RateLimitPartition.GetNoLimiter("unauthenticated");
     }
 }

@@ -1,6 +1,8 @@
+using Microsoft.Extensions.Options;
+
 namespace CommerceServices.Platform.Gateway;
 
-/// <summary>The <c>Gateway</c> configuration section.</summary>
+/// <summary>The <c>Gateway</c> configuration section, validated at start (<see cref="GatewayOptionsValidator"/>).</summary>
 public sealed class GatewayOptions
 {
     public const string Section = "Gateway";
@@ -14,9 +16,66 @@ public sealed class GatewayOptions
     /// <summary>How often the last use of keys is written to the database (R22), in one batch.</summary>
     public double LastUseFlushSeconds { get; set; } = 5;
 
-    /// <summary>Requests per second allowed per API key, sustained.</summary>
+    /// <summary>Requests per second allowed per API key, sustained (exactly: see <see cref="ContinuousTokenBucket"/>).</summary>
     public int RateLimitPerSecond { get; set; } = 1000;
 
-    /// <summary>Requests per API key allowed in a burst above the sustained rate.</summary>
+    /// <summary>Requests per API key allowed at once above the sustained rate (the size of the bucket).</summary>
     public int RateLimitBurst { get; set; } = 2000;
+
+    /// <summary>
+    /// Tolerated difference between an instance's clock and the gateway's, in seconds, for <c>exp</c>, <c>nbf</c> and
+    /// <c>iat</c>. At least 120 by default: the Magento module signs <c>exp = now + 300</c>, so a store whose clock runs
+    /// ahead by up to this much is still accepted.
+    /// </summary>
+    public int ClockSkewSeconds { get; set; } = 120;
+
+    public const int MaximumClockSkewSeconds = 600;
+}
+
+/// <summary>Stops the start with a sentence naming the key, instead of clamping a bad value silently.</summary>
+internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
+{
+    public ValidateOptionsResult Validate(string? name, GatewayOptions options)
+    {
+        var failures = new List<string>();
+        if (!(options.KeyCacheSeconds is >= 0 and <= 60))
+        {
+            failures.Add($"{GatewayOptions.Section}:{nameof(GatewayOptions.KeyCacheSeconds)} must be between 0 and 60 seconds (it is {options.KeyCacheSeconds}).");
+        }
+
+        if (!(options.LastUseFlushSeconds is >= 0.05 and <= 3600))
+        {
+            failures.Add($"{GatewayOptions.Section}:{nameof(GatewayOptions.LastUseFlushSeconds)} must be between 0.05 and 3600 seconds (it is {options.LastUseFlushSeconds}).");
+        }
+
+        if (options.RateLimitPerSecond is < 1 or > 1_000_000)
+        {
+            failures.Add($"{GatewayOptions.Section}:{nameof(GatewayOptions.RateLimitPerSecond)} must be between 1 and 1000000 (it is {options.RateLimitPerSecond}).");
+        }
+
+        if (options.RateLimitBurst is < 1 or > 10_000_000)
+        {
+            failures.Add($"{GatewayOptions.Section}:{nameof(GatewayOptions.RateLimitBurst)} must be between 1 and 10000000 (it is {options.RateLimitBurst}).");
+        }
+
+        if (options.ClockSkewSeconds is < 0 or > GatewayOptions.MaximumClockSkewSeconds)
+        {
+            failures.Add($"{GatewayOptions.Section}:{nameof(GatewayOptions.ClockSkewSeconds)} must be between 0 and " +
+                         $"{GatewayOptions.MaximumClockSkewSeconds} seconds (it is {options.ClockSkewSeconds}); 120 or more lets " +
+                         "stock Magento stores whose clock runs a little ahead connect.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
+
+public static class GatewayOptionsExtensions
+{
+    /// <summary>Binds the <c>Gateway</c> section and validates it when the platform starts.</summary>
+    public static IServiceCollection AddGatewayOptions(this IServiceCollection services)
+    {
+        services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
+        return services;
+    }
 }

@@ -46,6 +46,7 @@ public static partial class PlatformApplication
             kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
         });
 
+        builder.WebHost.ConfigureRequestLimits();
         builder.AddPlatformStorage();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<KeyChangeFeed>();
@@ -57,7 +58,7 @@ public static partial class PlatformApplication
         services.AddPaymentServices();
 
         services.AddSingleton<OperatorCredentials>();
-        services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section);
+        services.AddGatewayOptions();
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, OperatorTokenAuthenticationHandler>(OperatorTokenDefaults.AuthenticationScheme, null)
             .AddGatewaySignature();
@@ -85,6 +86,7 @@ public static partial class PlatformApplication
 
     public static WebApplication MapPlatform(this WebApplication app)
     {
+        app.UseRequestLimits();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
@@ -107,6 +109,7 @@ public static partial class PlatformApplication
     {
         DataFolder.EnsureCreated(app.Services.GetRequiredService<IOptions<PlatformOptions>>().Value);
         await app.Services.MigratePlatformDatabaseAsync();
+        await KeyFingerprints.BackfillAsync(app.Services);
         app.Services.GetRequiredService<OperatorCredentials>().Initialize();
 
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CommerceServices.Platform");

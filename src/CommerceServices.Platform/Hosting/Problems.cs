@@ -34,9 +34,15 @@ public static class OutcomeResults
         outcome.Error is { } error ? Problems.Of(error) : TypedResults.Ok(view(outcome.Value!));
 }
 
-/// <summary>Writes refusals as RFC 9457 <c>application/problem+json</c> with a <c>code</c> member.</summary>
+/// <summary>
+/// Writes refusals as RFC 9457 <c>application/problem+json</c> with a <c>code</c> member, and a <c>message</c> member
+/// holding the same sentence as <c>detail</c>: the Magento Services Connector module shows and logs <c>message</c>, and
+/// knows nothing of <c>detail</c>.
+/// </summary>
 public static class Problems
 {
+    public const string MessageMember = "message";
+
     public static ProblemHttpResult Of(PlatformError error) => Of(error.Code, error.Message);
 
     public static ProblemHttpResult Of(string code, string? detail = null, int? status = null) =>
@@ -44,19 +50,24 @@ public static class Problems
             statusCode: status ?? ProblemCatalog.StatusOf(code),
             title: ProblemCatalog.TitleOf(code),
             detail: detail,
-            extensions: new Dictionary<string, object?> { ["code"] = code });
+            extensions: new Dictionary<string, object?> { ["code"] = code, [MessageMember] = detail ?? ProblemCatalog.TitleOf(code) });
 
     /// <summary>Writes a problem straight to a response, for code outside endpoints (authentication, rate limiting).</summary>
     public static Task WriteAsync(HttpContext context, string code, string? detail = null, int? status = null) =>
         Of(code, detail, status).ExecuteAsync(context);
 
     /// <summary>
-    /// Adds a <c>code</c> to problems the framework writes itself (unreadable JSON body, unknown route, wrong method),
-    /// so every error body has one.
+    /// Adds a <c>code</c> and a <c>message</c> to problems the framework writes itself (unreadable JSON body, unknown
+    /// route, wrong method), so every error body has them.
     /// </summary>
     internal static void AddCodeWhenMissing(ProblemDetailsContext context)
     {
         var problem = context.ProblemDetails;
+        if (!problem.Extensions.ContainsKey(MessageMember))
+        {
+            problem.Extensions[MessageMember] = problem.Detail ?? problem.Title;
+        }
+
         if (problem.Extensions.ContainsKey("code"))
         {
             return;

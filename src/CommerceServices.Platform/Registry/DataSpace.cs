@@ -33,6 +33,12 @@ public sealed class DataSpace
     /// <summary>The instance bound to this data space, or null when it is free.</summary>
     public string? InstanceId { get; set; }
 
+    /// <summary>
+    /// The Magento Cloud environment that uses this data space, as a Magento Cloud store records it
+    /// (<c>PUT …/registry/environments/{id}/cloudid/{cloudId}</c>); null when none did.
+    /// </summary>
+    public string? CloudId { get; set; }
+
     public DateTimeOffset CreatedAt { get; init; }
 }
 

@@ -15,7 +15,10 @@ public static class RegistryApi
     {
         var registry = gateway.MapGroup("/merchant-registry/v1").WithTags("Merchant registry");
         registry.MapGet("/ping", Ping).WithName("Ping").WithSummary("200 when the key pair is valid for this gateway.");
-        registry.MapGet("/registry", Registry).WithName("Registry").WithSummary("The account's projects and their data spaces.");
+        registry.MapGet("/registry", Registry).WithName("Registry")
+            .WithSummary("The account's data spaces, one flat entry each (the Magento module's shape), and its projects.");
+        registry.MapPut("/registry/environments/{environmentId}/cloudid/{cloudId}", RecordCloudId).WithName("RecordCloudId")
+            .WithSummary("Record the Magento Cloud environment that uses a data space (the Magento module's call on Magento Cloud).");
         registry.MapGet("/registry/data-spaces/{dataSpaceId}", DataSpace).WithName("RegistryDataSpace")
             .WithSummary("A data space of the account and what each service keeps in it.");
         registry.MapPut("/registry/data-spaces/{dataSpaceId}/instance", Bind).WithName("BindInstance")
@@ -35,10 +38,17 @@ public static class RegistryApi
             dataSpace is null ? null : DataSpaceViews.Of(dataSpace));
     }
 
-    private static async Task<Results<Ok<RegistryView>, ProblemHttpResult>> Registry(GatewayCaller caller, HttpContext http, RegistryService registry)
+    private static async Task<Results<Ok<RegistryListing>, ProblemHttpResult>> Registry(GatewayCaller caller, HttpContext http, RegistryService registry)
     {
         var outcome = await registry.ListProjectsAsync(caller.AccountId, http.RequestAborted);
-        return outcome.ToOk(RegistryView.Of);
+        return outcome.ToOk(RegistryListings.Of);
+    }
+
+    private static async Task<Results<Ok<RegistryEntry>, ProblemHttpResult>> RecordCloudId(
+        string environmentId, string cloudId, GatewayCaller caller, HttpContext http, RegistryService registry)
+    {
+        var outcome = await registry.RecordCloudIdAsync(caller.AccountId, environmentId, cloudId, Actor(caller), http.RequestAborted);
+        return outcome.ToOk(r => RegistryListings.EntryOf(r.Project, r.DataSpace));
     }
 
     private static async Task<Results<Ok<DataSpaceDetailsView>, ProblemHttpResult>> DataSpace(

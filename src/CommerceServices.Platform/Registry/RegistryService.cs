@@ -262,6 +262,58 @@ public sealed partial class RegistryService(
     }
 
     /// <summary>
+    /// Records the Magento Cloud environment that uses a data space (the Magento module's
+    /// <c>PUT …/registry/environments/{id}/cloudid/{cloudId}</c>), with the rules of binding: a data space of another
+    /// account answers as none; recording the same id again is harmless; a data space that records another cloud id is
+    /// refused (<c>data_space_bound_elsewhere</c>) until the operator releases it, so two Cloud environments never share one.
+    /// </summary>
+    public async Task<Outcome<(Project Project, DataSpace DataSpace)>> RecordCloudIdAsync(string accountId, string dataSpaceId,
+        string? cloudId, string actor, CancellationToken cancellationToken)
+    {
+        if (cloudId is null || !InstanceIdPattern().IsMatch(cloudId))
+        {
+            return new PlatformError(ProblemCodes.InvalidRequest, "A Magento Cloud id must be 1 to 100 characters of letters, digits and . _ : -");
+        }
+
+        var dataSpace = await FindAsync(accountId, dataSpaceId, tracked: false, cancellationToken);
+        if (dataSpace is null)
+        {
+            return DataSpaceNotFound(dataSpaceId);
+        }
+
+        if (dataSpace.CloudId != cloudId)
+        {
+            // Conditional update, committed with its audit entry: of two environments recording at once, exactly one wins.
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var recorded = await db.DataSpaces
+                .Where(d => d.Id == dataSpace.Id && d.CloudId == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.CloudId, cloudId), cancellationToken);
+            if (recorded == 1)
+            {
+                audit.Record(accountId, AuditActions.DataSpaceCloudIdRecorded, actor, detail: $"{dataSpace.Id} → Magento Cloud {cloudId}");
+                await db.SaveChangesAsync(cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            dataSpace = await FindAsync(accountId, dataSpaceId, tracked: false, cancellationToken);
+            if (dataSpace is null)
+            {
+                return DataSpaceNotFound(dataSpaceId);
+            }
+
+            if (dataSpace.CloudId != cloudId)
+            {
+                return new PlatformError(ProblemCodes.DataSpaceBoundElsewhere,
+                    $"Data space '{dataSpace.Name}' is used by Magento Cloud environment '{dataSpace.CloudId}'. Each environment needs a " +
+                    "data space of its own: choose another, or have the operator release this one.");
+            }
+        }
+
+        var project = await db.Projects.AsNoTracking().FirstAsync(p => p.Id == dataSpace.ProjectId, cancellationToken);
+        return (project, dataSpace);
+    }
+
+    /// <summary>
     /// Frees a data space. With an <paramref name="instanceId"/> (an instance releasing itself), a data space bound to
     /// another instance is refused; without one (the operator), any binding is removed.
     /// </summary>
@@ -274,7 +326,8 @@ public sealed partial class RegistryService(
             return DataSpaceNotFound(dataSpaceId);
         }
 
-        if (dataSpace.InstanceId is null)
+        // The operator's release (no instance) also frees a Magento Cloud id recorded on the data space.
+        if (dataSpace.InstanceId is null && (dataSpace.CloudId is null || instanceId is not null))
         {
             return dataSpace;
         }
@@ -284,9 +337,14 @@ public sealed partial class RegistryService(
             return BoundElsewhere(dataSpace);
         }
 
-        var previous = dataSpace.InstanceId;
+        var previous = dataSpace.InstanceId is null ? $"Magento Cloud environment {dataSpace.CloudId}" : $"instance {dataSpace.InstanceId}";
         dataSpace.InstanceId = null;
-        audit.Record(accountId, AuditActions.DataSpaceReleased, actor, detail: $"{dataSpace.Id} from instance {previous}");
+        if (instanceId is null)
+        {
+            dataSpace.CloudId = null;
+        }
+
+        audit.Record(accountId, AuditActions.DataSpaceReleased, actor, detail: $"{dataSpace.Id} from {previous}");
         await db.SaveChangesAsync(cancellationToken); // the change and its audit event: one SaveChanges, one commit
         return dataSpace;
     }

@@ -19,15 +19,21 @@ public static class DataSpaceViews
     }
 }
 
-/// <summary>The registry as an instance sees it: <c>{"results": [{"id", "name", "dataSpaces": [...]}]}</c>.</summary>
-public sealed record RegistryView(IReadOnlyList<RegistryView.ProjectEntry> Results)
+/// <summary>Builds the registry listing instances read (DESIGN.md section 3): flat, one entry per data space.</summary>
+public static class RegistryListings
 {
-    public sealed record ProjectEntry(string Id, string Name, IReadOnlyList<DataSpaceEntry> DataSpaces);
+    public static RegistryListing Of(IEnumerable<Project> projects)
+    {
+        var list = projects.ToList();
+        return new RegistryListing(
+            list.SelectMany(p => p.DataSpaces.Select(d => EntryOf(p, d))).ToList(),
+            list.Select(p => new RegistryListingProject(p.Id, p.Name)).ToList());
+    }
 
-    public sealed record DataSpaceEntry(string Id, string Name, string Type, string? InstanceId);
-
-    public static RegistryView Of(IEnumerable<Project> projects) => new(projects.Select(p => new ProjectEntry(p.Id, p.Name,
-        p.DataSpaces.Select(d => new DataSpaceEntry(d.Id, d.Name, d.Type.ToName(), d.InstanceId)).ToList())).ToList());
+    public static RegistryEntry EntryOf(Project p, DataSpace d) => new(
+        p.Id, p.Name, d.Id, d.Name,
+        d.Type == DataSpaceType.Production ? RegistryEnvironmentTypes.Production : RegistryEnvironmentTypes.Testing,
+        d.Type.ToName(), d.InstanceId, d.CloudId);
 }
 
 public sealed record QuotaView(QuotaView.Usage Production, QuotaView.Usage Testing)

@@ -64,6 +64,10 @@ public static class ProblemCodes
     public const string DataSpaceTypeMismatch = "data_space_type_mismatch";
     public const string IdempotencyKeyReused = "idempotency_key_reused";
     public const string IdempotencyKeyInProgress = "idempotency_key_in_progress";
+
+    // Gateway hardening (issue 9).
+    public const string PublicKeyInUse = "public_key_in_use";
+    public const string RequestLineTooLong = "request_line_too_long";
 }
 
 /// <summary>Status and title of each code, so both sides describe a refusal the same way.</summary>
@@ -122,6 +126,10 @@ public static class ProblemCatalog
         [ProblemCodes.DataSpaceTypeMismatch] = (409, "The data space's type does not match the gateway's environment."),
         [ProblemCodes.IdempotencyKeyReused] = (422, "The idempotency key was used with a different request."),
         [ProblemCodes.IdempotencyKeyInProgress] = (409, "A request with this idempotency key is still in progress."),
+
+        // Gateway hardening (issue 9).
+        [ProblemCodes.PublicKeyInUse] = (409, "This public key is already registered for a key pair."),
+        [ProblemCodes.RequestLineTooLong] = (414, "The request URL is too long."),
     };
 
     public static IReadOnlyCollection<string> Codes => Entries.Keys;

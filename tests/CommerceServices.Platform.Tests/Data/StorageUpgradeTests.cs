@@ -1,9 +1,12 @@
+using System.Security.Cryptography;
+using CommerceServices.Platform.Accounts;
 using CommerceServices.Platform.Data;
 using CommerceServices.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CommerceServices.Platform.Tests.Data;
 
@@ -24,6 +27,68 @@ public sealed class StorageUpgradeTests
     {
         var connectionString = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
         await UpgradeKeepsDataAsync(new DbContextOptionsBuilder<PlatformDbContext>().UseNpgsql(connectionString));
+    }
+
+    [Fact]
+    public async Task UpgradeWithExistingKeys_GivesThemFingerprints_OldestFirst_SoTheirPublicKeysCannotBeRegisteredAgain_OnSqlite()
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("cs-upgrade-").FullName, "platform.db");
+        await UpgradeFingerprintsKeysAsync(new DbContextOptionsBuilder<PlatformDbContext>().UseSqlite($"Data Source={file}"));
+    }
+
+    [Fact]
+    public async Task UpgradeWithExistingKeys_GivesThemFingerprints_OldestFirst_SoTheirPublicKeysCannotBeRegisteredAgain_OnPostgreSql()
+    {
+        var connectionString = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+        await UpgradeFingerprintsKeysAsync(new DbContextOptionsBuilder<PlatformDbContext>().UseNpgsql(connectionString));
+    }
+
+    /// <summary>
+    /// Keys registered before issue 9 have no fingerprint; two of them may even share a public key, which was not refused
+    /// then. The upgrade keeps every pair, gives each distinct key its fingerprint (the older pair wins a shared one), and
+    /// the unique index then refuses any further pair with those keys.
+    /// </summary>
+    private static async Task UpgradeFingerprintsKeysAsync(DbContextOptionsBuilder<PlatformDbContext> builder)
+    {
+        using var shared = RSA.Create(2048);
+        using var own = RSA.Create(2048);
+        var sharedPem = shared.ExportSubjectPublicKeyInfoPem();
+        var ownPem = own.ExportSubjectPublicKeyInfoPem();
+        var options = builder.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning)).Options;
+        await using (var old = new PlatformDbContext(options))
+        {
+            await old.GetService<IMigrator>().MigrateAsync("20261121000002_Registry");
+            await old.Database.ExecuteSqlRawAsync(
+                """
+                INSERT INTO "Accounts" ("Id", "Email", "Name", "CreatedAt") VALUES ('acc_a', 'a@example.com', 'A', 1700000000000);
+                INSERT INTO "Accounts" ("Id", "Email", "Name", "CreatedAt") VALUES ('acc_b', 'b@example.com', 'B', 1700000000000);
+                INSERT INTO "KeyPairs" ("Id", "AccountId", "Environment", "ApiKey", "PublicKeyPem", "Origin", "CreatedAt", "ActiveSlot")
+                VALUES ('key_old', 'acc_a', 'sandbox', 'cs_sbx_old', {0}, 'uploaded', 1700000000000, 'acc_a:sandbox');
+                INSERT INTO "KeyPairs" ("Id", "AccountId", "Environment", "ApiKey", "PublicKeyPem", "Origin", "CreatedAt", "ActiveSlot")
+                VALUES ('key_copy', 'acc_b', 'production', 'cs_prd_copy', {0}, 'uploaded', 1700000001000, 'acc_b:production');
+                INSERT INTO "KeyPairs" ("Id", "AccountId", "Environment", "ApiKey", "PublicKeyPem", "Origin", "CreatedAt", "ActiveSlot")
+                VALUES ('key_own', 'acc_b', 'sandbox', 'cs_sbx_own', {1}, 'platform', 1700000002000, 'acc_b:sandbox');
+                """, sharedPem, ownPem);
+        }
+
+        await using var upgraded = new PlatformDbContext(options);
+        await upgraded.Database.MigrateAsync();
+        await KeyFingerprints.BackfillAsync(upgraded, NullLogger.Instance);
+
+        var keys = await upgraded.KeyPairs.AsNoTracking().OrderBy(k => k.CreatedAt).ToListAsync();
+        Assert.Equal(["key_old", "key_copy", "key_own"], keys.Select(k => k.Id));
+        Assert.Equal(KeyFingerprints.Of(sharedPem), keys[0].PublicKeyFingerprint);
+        Assert.Null(keys[1].PublicKeyFingerprint);
+        Assert.Equal(KeyFingerprints.Of(ownPem), keys[2].PublicKeyFingerprint);
+        Assert.Null((await upgraded.DataSpaces.AsNoTracking().ToListAsync()).FirstOrDefault()?.CloudId);
+
+        upgraded.KeyPairs.Add(new KeyPair
+        {
+            Id = "key_new", AccountId = "acc_a", Environment = Protocol.GatewayEnvironment.Production, ApiKey = "cs_prd_new",
+            PublicKeyPem = ownPem, PublicKeyFingerprint = KeyFingerprints.Of(ownPem), CreatedAt = DateTimeOffset.UtcNow,
+        });
+        var refused = await Assert.ThrowsAsync<DbUpdateException>(() => upgraded.SaveChangesAsync());
+        Assert.True(refused.IsUniqueViolation());
     }
 
     private static async Task UpgradeKeepsDataAsync(DbContextOptionsBuilder<PlatformDbContext> builder)

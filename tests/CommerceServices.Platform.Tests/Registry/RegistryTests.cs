@@ -139,22 +139,83 @@ public abstract class RegistryTests(PlatformFixture fixture)
     }
 
     [Fact]
-    public async Task Registry_ListsTheCallingAccountsProjectsAndDataSpacesOnly()
+    public async Task Registry_IsAFlatListOfEveryDataSpaceOfTheCallingAccount_AsTheMagentoModuleReadsIt_AndNoneOfAnother()
     {
         var (account, project) = await AccountAsync(entitled: true);
         var (otherAccount, otherProject) = await AccountAsync(entitled: true);
         var key = await GatewayFixture.CreateKeyAsync(Platform, account, GatewayEnvironment.Sandbox);
-        var mine = await DataSpaceIdAsync(await CreateDataSpaceAsync(account, project, "live", "production"));
+        var live = await DataSpaceIdAsync(await CreateDataSpaceAsync(account, project, "live", "production"));
+        var staging = await DataSpaceIdAsync(await CreateDataSpaceAsync(account, project, "staging", "testing"));
+        var empty = await Api.PostAsJsonAsync($"/api/v1/accounts/{account}/projects", new { name = "Not used yet" });
+        var emptyProject = (await empty.ReadNodeAsync())["id"]!.GetValue<string>();
         await CreateDataSpaceAsync(otherAccount, otherProject, "theirs", "production");
+        await Gateway(key, HttpMethod.Put, $"/merchant-registry/v1/registry/data-spaces/{staging}/instance", new { instanceId = "shop-1" });
 
         var registry = await (await Gateway(key, HttpMethod.Get, "/merchant-registry/v1/registry")).ReadNodeAsync();
 
-        var result = Assert.Single(registry["results"]!.AsArray());
-        Assert.Equal(project, result!["id"]!.GetValue<string>());
-        var space = Assert.Single(result["dataSpaces"]!.AsArray());
-        Assert.Equal(mine, space!["id"]!.GetValue<string>());
-        Assert.Equal("production", space["type"]!.GetValue<string>());
-        Assert.Null(space["instanceId"]);
+        var entries = registry["results"]!.AsArray().Select(e => e!.AsObject()).ToList();
+        Assert.Equal(new[] { live, staging }.Order(StringComparer.Ordinal),
+            entries.Select(e => e["environmentId"]!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.All(entries, e =>
+        {
+            Assert.Equal(project, e["projectId"]!.GetValue<string>());
+            Assert.Equal("Default project", e["projectName"]!.GetValue<string>());
+        });
+        var liveEntry = entries.Single(e => e["environmentId"]!.GetValue<string>() == live);
+        Assert.Equal("live", liveEntry["environmentName"]!.GetValue<string>());
+        Assert.Equal("production", liveEntry["environmentType"]!.GetValue<string>());
+        Assert.Null(liveEntry["instanceId"]);
+        var stagingEntry = entries.Single(e => e["environmentId"]!.GetValue<string>() == staging);
+        Assert.Equal("testing", stagingEntry["environmentType"]!.GetValue<string>());
+        Assert.Equal("shop-1", stagingEntry["instanceId"]!.GetValue<string>());
+        var projects = registry["projects"]!.AsArray().Select(p => p!["id"]!.GetValue<string>()).ToList();
+        Assert.Equal([project, emptyProject], projects);
+    }
+
+    [Fact]
+    public async Task CloudId_IsRecordedOnTheDataSpace_AgainIsHarmless_AndAnotherCloudIdIsRefused()
+    {
+        var (account, project) = await AccountAsync(entitled: true);
+        var key = await GatewayFixture.CreateKeyAsync(Platform, account, GatewayEnvironment.Sandbox);
+        var staging = await DataSpaceIdAsync(await CreateDataSpaceAsync(account, project, "staging", "testing"));
+        var path = $"/merchant-registry/v1/registry/environments/{staging}/cloudid/";
+
+        var first = await Gateway(key, HttpMethod.Put, path + "abcd1234-staging");
+        var again = await Gateway(key, HttpMethod.Put, path + "abcd1234-staging");
+        var other = await Gateway(key, HttpMethod.Put, path + "efgh5678-master");
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal("abcd1234-staging", (await first.ReadNodeAsync())["cloudId"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, other.StatusCode);
+        Assert.Equal(ProblemCodes.DataSpaceBoundElsewhere, await other.ProblemCodeAsync());
+        var registry = await (await Gateway(key, HttpMethod.Get, "/merchant-registry/v1/registry")).ReadNodeAsync();
+        Assert.Equal("abcd1234-staging", registry["results"]![0]!["cloudId"]!.GetValue<string>());
+
+        (await Api.DeleteAsync($"/api/v1/accounts/{account}/data-spaces/{staging}/instance")).EnsureSuccessStatusCode();
+        Assert.Equal(HttpStatusCode.OK, (await Gateway(key, HttpMethod.Put, path + "efgh5678-master")).StatusCode);
+    }
+
+    [Fact]
+    public async Task CloudId_OnADataSpaceOfAnotherAccount_AnswersAsOneThatDoesNotExist_AndABadCloudIdIsInvalid()
+    {
+        var (account, project) = await AccountAsync(entitled: true);
+        var (otherAccount, otherProject) = await AccountAsync(entitled: true);
+        var key = await GatewayFixture.CreateKeyAsync(Platform, account, GatewayEnvironment.Sandbox);
+        var mine = await DataSpaceIdAsync(await CreateDataSpaceAsync(account, project, "staging", "testing"));
+        var theirs = await DataSpaceIdAsync(await CreateDataSpaceAsync(otherAccount, otherProject, "theirs", "testing"));
+
+        var other = await Gateway(key, HttpMethod.Put, $"/merchant-registry/v1/registry/environments/{theirs}/cloudid/abc");
+        var missing = await Gateway(key, HttpMethod.Put, "/merchant-registry/v1/registry/environments/ds_doesnotexist/cloudid/abc");
+        var bad = await Gateway(key, HttpMethod.Put, $"/merchant-registry/v1/registry/environments/{mine}/cloudid/a%20b");
+
+        Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
+        Assert.Equal(ProblemCodes.DataSpaceNotFound, await other.ProblemCodeAsync());
+        Assert.Equal(ProblemCodes.DataSpaceNotFound, await missing.ProblemCodeAsync());
+        var theirKey = await GatewayFixture.CreateKeyAsync(Platform, otherAccount, GatewayEnvironment.Sandbox);
+        var theirRegistry = await (await Gateway(theirKey, HttpMethod.Get, "/merchant-registry/v1/registry")).ReadNodeAsync();
+        Assert.Null(Assert.Single(theirRegistry["results"]!.AsArray())!["cloudId"]);
+        Assert.Equal(ProblemCodes.InvalidRequest, await bad.ProblemCodeAsync());
     }
 
     [Fact]

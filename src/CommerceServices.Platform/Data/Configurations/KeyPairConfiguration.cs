@@ -15,6 +15,7 @@ internal sealed class KeyPairConfiguration : IEntityTypeConfiguration<KeyPair>
         builder.Property(k => k.Environment).HasConversion(e => e.ToName(), s => ParseEnvironment(s));
         builder.Property(k => k.Origin).HasConversion(o => o.ToString().ToLowerInvariant(), s => Enum.Parse<KeyOrigin>(s, true));
         builder.HasIndex(k => k.ApiKey).IsUnique();
+        builder.HasIndex(k => k.PublicKeyFingerprint).IsUnique();
         builder.HasIndex(k => k.ActiveSlot).IsUnique();
         builder.HasIndex(k => k.AccountId);
         builder.HasOne<Account>().WithMany().HasForeignKey(k => k.AccountId).OnDelete(DeleteBehavior.Cascade);

@@ -1,4 +1,7 @@
+using System.Globalization;
 using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Encodings.Web;
 using CommerceServices.Platform.Hosting;
 using CommerceServices.Protocol;
@@ -6,15 +9,14 @@ using CommerceServices.Protocol.Keys;
 using CommerceServices.Protocol.Tokens;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 
 namespace CommerceServices.Platform.Gateway.Authentication;
 
 /// <summary>
 /// Authenticates a gateway request (DESIGN.md section 3): the API key in <c>x-api-key</c> (or <c>magento-api-key</c>),
 /// an RS256 JWT in <c>x-gw-signature</c> verified with that key's registered public key, on the gateway of the key's
-/// environment. Every refusal is a result with a stable code, written as a 401 problem by the challenge.
+/// environment. Every refusal is an <see cref="AuthenticateResult.Fail(Exception)"/> carrying a
+/// <see cref="GatewayRefusalException"/>; the challenge reads it back and writes it as a problem, as JwtBearer does.
 /// </summary>
 internal sealed partial class GatewaySignatureAuthenticationHandler(
     IOptionsMonitor<GatewaySignatureOptions> options,
@@ -24,12 +26,14 @@ internal sealed partial class GatewaySignatureAuthenticationHandler(
     KeyDirectory keys,
     ValidatedTokenCache validatedTokens,
     LastUseRecorder lastUse,
+    FailureThrottle failures,
     TimeProvider time)
     : AuthenticationHandler<GatewaySignatureOptions>(options, loggerFactory, encoder)
 {
-    private const string RefusalItem = "cs:gateway-refusal";
     private const int MaximumApiKeyHeaderLength = 256;
-    private static readonly JsonWebTokenHandler TokenHandler = new() { MaximumTokenSizeInBytes = GatewayTokenRules.MaximumTokenLength };
+
+    private static readonly GatewayRefusalException NoApiKey =
+        new(ProblemCodes.MissingApiKey, $"Send the public API key in '{GatewayHeaders.ApiKey}'.");
 
     private new GatewaySignatureEvents Events => (GatewaySignatureEvents)base.Events!;
 
@@ -106,9 +110,26 @@ internal sealed partial class GatewaySignatureAuthenticationHandler(
         var nowSeconds = now.ToUnixTimeSeconds();
         if (!validatedTokens.IsValidated(token, key.KeyPairId, nowSeconds))
         {
-            var verdict = await VerifyAsync(token, key, now);
+            // Bad signatures are counted per key and client address, in a bucket of their own: someone sending bad
+            // tokens for this key is stopped before any RSA work, while the key's real instance (another address, or a
+            // token it already had verified) is not.
+            var source = $"sig:{key.KeyPairId}|{Context.Connection.RemoteIpAddress}";
+            if (failures.IsThrottled(source, out var retryAfter))
+            {
+                LogThrottled(Logger, key.KeyPairId);
+                return Refuse(ProblemCodes.RateLimited,
+                    "Too many requests with a bad signature came for this API key from this address; retry after the time in " +
+                    "Retry-After. Check that the connector holds the private key made with this API key.", retryAfter);
+            }
+
+            var verdict = Verify(token, key, now);
             if (verdict.Code is not null)
             {
+                if (verdict.Code == ProblemCodes.InvalidSignature)
+                {
+                    failures.RecordFailure(source);
+                }
+
                 return Refuse(verdict.Code, verdict.Message!);
             }
 
@@ -132,99 +153,109 @@ internal sealed partial class GatewaySignatureAuthenticationHandler(
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        var refusal = Context.Items[RefusalItem] as Refusal
-                      ?? new Refusal(ProblemCodes.MissingApiKey, $"Send the public API key in '{GatewayHeaders.ApiKey}'.");
+        // The refusal comes back from the (cached) authentication result, as JwtBearerHandler reads its failure.
+        var result = await HandleAuthenticateOnceSafeAsync();
+        var refusal = result.Failure as GatewayRefusalException ?? (result.Failure is { } other
+            ? new GatewayRefusalException(ProblemCodes.InvalidSignature, other.Message)
+            : NoApiKey);
         if (Events.OnRefused is { } onRefused)
         {
-            await onRefused(new GatewaySignatureRefusedContext(Context, Scheme, Options, refusal.Code, refusal.Message));
+            var refused = new GatewaySignatureRefusedContext(Context, Scheme, Options, properties, refusal);
+            await onRefused(refused);
+            if (refused.Handled)
+            {
+                return;
+            }
         }
 
-        Response.Headers.WWWAuthenticate =
-            $"{GatewaySignatureDefaults.ChallengeScheme} realm=\"commerce-services\", error=\"{refusal.Code}\"";
-        await Problems.WriteAsync(Context, refusal.Code, refusal.Message, StatusCodes.Status401Unauthorized);
+        if (refusal.RetryAfter is { } retryAfter)
+        {
+            Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (refusal.Status == StatusCodes.Status401Unauthorized)
+        {
+            Response.Headers.WWWAuthenticate =
+                $"{GatewaySignatureDefaults.ChallengeScheme} realm=\"commerce-services\", error=\"{refusal.Code}\"";
+        }
+
+        await Problems.WriteAsync(Context, refusal.Code, refusal.Message, refusal.Status);
     }
 
-    private async Task<Verdict> VerifyAsync(string token, GatewayKey key, DateTimeOffset now)
+    private Verdict Verify(string token, GatewayKey key, DateTimeOffset now)
     {
-        JsonWebToken jwt;
-        try
+        if (CompactJws.Read(token, out var code, out var message) is not { } jws)
         {
-            jwt = new JsonWebToken(token);
-        }
-        catch (Exception e) when (e is ArgumentException or SecurityTokenMalformedException or FormatException)
-        {
-            return Verdict.Refused(ProblemCodes.MalformedSignature, "The signature is not a JWT (three base64url parts: header.payload.signature).");
+            return new Verdict(code, message, 0);
         }
 
-        if (!string.Equals(jwt.Alg, GatewayTokenRules.Algorithm, StringComparison.Ordinal))
+        // RSA verification of exactly what was signed; the RSA object of a key is shared, which RSA allows for
+        // verification (no state is kept between calls).
+        var signed = Encoding.ASCII.GetBytes(jws.SigningInput);
+        if (!key.SigningKey.Rsa.VerifyData(signed, jws.Signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
         {
-            return Verdict.Refused(ProblemCodes.UnsupportedAlgorithm, "The signature must use RS256 (RSA PKCS#1 v1.5 with SHA-256).");
+            return new Verdict(ProblemCodes.InvalidSignature,
+                "The signature does not match the public key registered for this API key: the private key in the connector " +
+                "is not the one made with this API key.", 0);
         }
 
-        var parameters = new TokenValidationParameters
+        var skew = (long)Options.ClockSkew.TotalSeconds;
+        var nowSeconds = now.ToUnixTimeSeconds();
+        if (jws.Expires + skew < nowSeconds)
         {
-            IssuerSigningKey = key.SigningKey,
-            ValidAlgorithms = [GatewayTokenRules.Algorithm],
-            RequireSignedTokens = true,
-            RequireExpirationTime = true,
-            ValidateLifetime = true,
-            ClockSkew = Options.ClockSkew,
-            ValidateIssuer = false, // existing clients send fixed iss/sub/aud values: ignored by design
-            ValidateAudience = false,
-            ValidateIssuerSigningKey = false,
-            TryAllIssuerSigningKeys = true, // tokens carry no kid; the one key configured is the only candidate
-            SaveSigninToken = false,
-        };
-        var result = await TokenHandler.ValidateTokenAsync(jwt, parameters);
-        if (!result.IsValid)
-        {
-            return Verdict.Refused(result.Exception);
+            return ClockRefusal(ProblemCodes.TokenExpired, now,
+                $"'exp' ({Iso(jws.Expires)}) has passed, {nowSeconds - jws.Expires} s ago by the gateway's clock",
+                $"if the instance signed this token just now, its clock is probably off (about {nowSeconds - jws.Expires} s behind)");
         }
 
-        var maximumExpiry = now + Options.MaximumTokenLifetime + Options.ClockSkew;
-        if (jwt.ValidTo > maximumExpiry.UtcDateTime)
+        if (jws.NotBefore is { } notBefore && notBefore > nowSeconds + skew)
         {
-            return Verdict.Refused(ProblemCodes.TokenLifetimeTooLong,
-                $"'exp' may be at most {Options.MaximumTokenLifetime.TotalMinutes:0} minutes ahead.");
+            return ClockRefusal(ProblemCodes.TokenNotYetValid, now,
+                $"'nbf' ({Iso(notBefore)}) is {notBefore - nowSeconds} s ahead of the gateway's clock",
+                $"the instance's clock is probably off (about {notBefore - nowSeconds} s ahead)");
         }
 
-        if (jwt.TryGetPayloadValue<long>(JwtRegisteredClaimNames.Iat, out var issuedAt)
-            && DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(issuedAt, 0, 253402300799)) > now + Options.ClockSkew)
+        if (jws.IssuedAt is { } issuedAt && issuedAt > nowSeconds + skew)
         {
-            return Verdict.Refused(ProblemCodes.TokenNotYetValid, "'iat' is in the future: check the instance's clock.");
+            return ClockRefusal(ProblemCodes.TokenNotYetValid, now,
+                $"'iat' ({Iso(issuedAt)}) is {issuedAt - nowSeconds} s ahead of the gateway's clock",
+                $"the instance's clock is probably off (about {issuedAt - nowSeconds} s ahead)");
         }
 
-        return new Verdict(null, null, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero).Add(Options.ClockSkew).ToUnixTimeSeconds());
+        var lifetime = (long)Options.MaximumTokenLifetime.TotalSeconds;
+        if (jws.Expires > nowSeconds + lifetime + skew)
+        {
+            var ahead = jws.Expires - nowSeconds;
+            return ClockRefusal(ProblemCodes.TokenLifetimeTooLong, now,
+                $"'exp' ({Iso(jws.Expires)}) is {ahead} s ahead of the gateway's clock; at most {lifetime} s plus {skew} s of clock skew " +
+                "is accepted",
+                $"clients such as the Magento module sign exp = now + {lifetime}, so the instance's clock is probably off " +
+                $"(about {Math.Max(0, ahead - lifetime)} s ahead)");
+        }
+
+        return new Verdict(null, null, jws.Expires + skew);
     }
 
-    private AuthenticateResult Refuse(string code, string message)
+    /// <summary>A time refusal always names the gateway's clock and points at the instance's (issue 9).</summary>
+    private static Verdict ClockRefusal(string code, DateTimeOffset now, string what, string why) =>
+        new(code, $"{what}. The gateway's clock reads {now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)}; " +
+                  $"{why}: set it right (turn on NTP time sync) and sign a new token.", 0);
+
+    private static string Iso(long unixSeconds) =>
+        DateTimeOffset.FromUnixTimeSeconds(unixSeconds).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    private AuthenticateResult Refuse(string code, string message, TimeSpan? retryAfter = null)
     {
-        Context.Items[RefusalItem] = new Refusal(code, message);
         LogRefused(Logger, code);
-        return AuthenticateResult.Fail(code);
+        return AuthenticateResult.Fail(new GatewayRefusalException(code, message, retryAfter));
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Gateway request refused: {Code}.")]
+    [LoggerMessage(EventId = 1101, EventName = "GatewayRequestRefused", Level = LogLevel.Debug, Message = "Gateway request refused: {Code}.")]
     private static partial void LogRefused(ILogger logger, string code);
 
-    private sealed record Refusal(string Code, string Message);
+    [LoggerMessage(EventId = 1102, EventName = "GatewaySignatureFailuresThrottled", Level = LogLevel.Information,
+        Message = "Bad signatures for key pair {KeyPairId} are throttled for a client address.")]
+    private static partial void LogThrottled(ILogger logger, string keyPairId);
 
-    private readonly record struct Verdict(string? Code, string? Message, long UsableUntil)
-    {
-        public static Verdict Refused(string code, string message) => new(code, message, 0);
-
-        public static Verdict Refused(Exception? exception) => exception switch
-        {
-            SecurityTokenExpiredException => Refused(ProblemCodes.TokenExpired, "'exp' has passed: sign a new token."),
-            SecurityTokenNotYetValidException => Refused(ProblemCodes.TokenNotYetValid, "'nbf' is in the future: check the instance's clock."),
-            SecurityTokenNoExpirationException => Refused(ProblemCodes.MalformedSignature, "The token has no 'exp'; it is required."),
-            SecurityTokenInvalidLifetimeException => Refused(ProblemCodes.MalformedSignature, "The token's 'nbf' is after its 'exp'."),
-            SecurityTokenInvalidAlgorithmException => Refused(ProblemCodes.UnsupportedAlgorithm, "The signature must use RS256."),
-            SecurityTokenMalformedException or ArgumentException or FormatException =>
-                Refused(ProblemCodes.MalformedSignature, "The token could not be read: its header or payload is not valid JSON."),
-            _ => Refused(ProblemCodes.InvalidSignature,
-                "The signature does not match the public key registered for this API key: the private key in the connector " +
-                "is not the one made with this API key."),
-        };
-    }
+    private readonly record struct Verdict(string? Code, string? Message, long UsableUntil);
 }

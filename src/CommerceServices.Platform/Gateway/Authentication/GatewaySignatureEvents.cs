@@ -11,7 +11,10 @@ public class GatewaySignatureEvents
     /// <summary>After a request was verified; a hook may still <see cref="ResultContext{TOptions}.Fail(string)"/> it.</summary>
     public Func<GatewaySignatureValidatedContext, Task>? OnValidated { get; set; }
 
-    /// <summary>When a request is refused, with its code, before the 401 is written.</summary>
+    /// <summary>
+    /// When a request is refused, with its code, before the answer is written. A hook that writes its own answer calls
+    /// <see cref="GatewaySignatureRefusedContext.HandleResponse"/>, and the gateway then writes nothing.
+    /// </summary>
     public Func<GatewaySignatureRefusedContext, Task>? OnRefused { get; set; }
 }
 
@@ -19,10 +22,20 @@ public sealed class GatewaySignatureValidatedContext(HttpContext context, Authen
     : ResultContext<GatewaySignatureOptions>(context, scheme, options);
 
 public sealed class GatewaySignatureRefusedContext(
-    HttpContext context, AuthenticationScheme scheme, GatewaySignatureOptions options, string code, string message)
-    : BaseContext<GatewaySignatureOptions>(context, scheme, options)
+    HttpContext context, AuthenticationScheme scheme, GatewaySignatureOptions options, AuthenticationProperties properties,
+    GatewayRefusalException refusal)
+    : PropertiesContext<GatewaySignatureOptions>(context, scheme, options, properties)
 {
-    public string Code { get; } = code;
+    /// <summary>The refusal, as the authentication result carried it.</summary>
+    public GatewayRefusalException Refusal { get; } = refusal;
 
-    public string Message { get; } = message;
+    public string Code => Refusal.Code;
+
+    public string Message => Refusal.Message;
+
+    /// <summary>Whether a hook wrote the answer itself.</summary>
+    public bool Handled { get; private set; }
+
+    /// <summary>Skips the gateway's own answer: the hook has written one.</summary>
+    public void HandleResponse() => Handled = true;
 }

@@ -81,6 +81,6 @@ public sealed partial class LastUseRecorder(
         await FlushAsync(cancellationToken);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record the last use of keys ({ExceptionType}); will retry.")]
+    [LoggerMessage(EventId = 1103, EventName = "LastUseFlushFailed", Level = LogLevel.Warning, Message = "Could not record the last use of keys ({ExceptionType}); will retry.")]
     private static partial void LogFlushFailed(ILogger logger, string exceptionType);
 }

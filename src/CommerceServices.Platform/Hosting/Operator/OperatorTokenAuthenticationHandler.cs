@@ -12,7 +12,8 @@ internal sealed class OperatorTokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    OperatorCredentials credentials)
+    OperatorCredentials credentials,
+    FailureThrottle failures)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     private const string BearerPrefix = "Bearer ";
@@ -25,9 +26,19 @@ internal sealed class OperatorTokenAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
+        // Wrong tokens are counted per client address: one that keeps trying is refused before its next guess is even
+        // compared, and gets the same answer whether that guess was right, so the throttle is no oracle.
+        var source = $"op:{Context.Connection.RemoteIpAddress}";
+        if (failures.IsThrottled(source, out var retryAfter))
+        {
+            return Task.FromResult(AuthenticateResult.Fail(new ThrottledException(retryAfter,
+                "Too many wrong operator tokens came from this address; retry after the time in Retry-After.")));
+        }
+
         if (!header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase)
             || !credentials.Matches(header[BearerPrefix.Length..].Trim()))
         {
+            failures.RecordFailure(source);
             return Task.FromResult(AuthenticateResult.Fail(ProblemCodes.InvalidOperatorToken));
         }
 
@@ -38,6 +49,12 @@ internal sealed class OperatorTokenAuthenticationHandler(
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         var result = await HandleAuthenticateOnceSafeAsync();
+        if (result.Failure is ThrottledException throttled)
+        {
+            await throttled.WriteAsync(Context);
+            return;
+        }
+
         var code = result.Failure is null ? ProblemCodes.MissingOperatorToken : ProblemCodes.InvalidOperatorToken;
         Response.Headers[HeaderNames.WWWAuthenticate] = result.Failure is null
             ? "Bearer realm=\"commerce-services\""
