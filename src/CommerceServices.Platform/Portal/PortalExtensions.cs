@@ -65,9 +65,11 @@ public static class PortalExtensions
             o.Conventions.AllowAnonymousToPage("/SignIn");
             o.Conventions.AllowAnonymousToPage("/SignUp");
             o.Conventions.AllowAnonymousToPage("/Invitation");
-        });
+        }).AddApplicationPart(typeof(PortalExtensions).Assembly); // the tests' host has another entry assembly
         services.AddRateLimiter(o => o.AddPolicy<string, SignInRateLimit>(SignInRateLimitPolicy));
-        services.AddOpenApi();
+        // The document describes the management API only (the gateways have their own protocol, DESIGN.md section 3).
+        services.AddOpenApi(o => o.ShouldInclude = description =>
+            description.RelativePath?.StartsWith("api/v1/", StringComparison.Ordinal) == true);
         return services;
     }
 
