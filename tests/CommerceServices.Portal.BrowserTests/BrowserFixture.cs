@@ -53,6 +53,9 @@ public sealed class BrowserFixture : IAsyncLifetime
             ViewportSize = new ViewportSize { Width = width, Height = 900 },
             AcceptDownloads = true,
         });
+        // Generous: the machine running the suite may be busy; nothing here measures speed.
+        context.SetDefaultTimeout(30_000);
+        Assertions.SetDefaultExpectTimeout(15_000);
         return await context.NewPageAsync();
     }
 
@@ -80,7 +83,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         await page.GotoAsync(link.AbsoluteUri);
         await page.GetByLabel("New password").FillAsync(Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Set password and sign in" }).ClickAsync();
-        await page.WaitForURLAsync(new Uri(Host.PortalUrl, "/").AbsoluteUri);
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Example Shop" })).ToBeVisibleAsync(new() { Timeout = 30_000 });
         return (page, accountId, email);
     }
 
