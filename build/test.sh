@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test of the solution on a fresh machine: installs what the tests need (PostgreSQL server binaries),
+# Runs every test of the solution on a fresh machine: installs what the tests need (PostgreSQL server binaries, Chromium),
 # builds, runs all test projects, and ends with one line "N passed, N failed". Exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +28,13 @@ fi
 if ! command -v openssl >/dev/null 2>&1; then
   log "installing openssl"
   install_packages openssl || exit 1
+fi
+
+# The portal's browser tests drive Debian's Chromium with Playwright (tests/CommerceServices.Portal.BrowserTests);
+# Playwright's own browser download is never used.
+if [[ ! -x /usr/bin/chromium ]]; then
+  log "installing chromium"
+  install_packages chromium || exit 1
 fi
 
 # The test command must leave the clone as it found it (no data folder, key, store or package in the work tree).

@@ -22,6 +22,7 @@ public static class CliApplication
         root.Subcommands.Add(RegistryCommands.BuildDataSpaces(globals));
         root.Subcommands.Add(ConnectorCommands.Build(globals));
         root.Subcommands.Add(PaymentsCommands.Build(globals));
+        root.Subcommands.Add(UsersCommands.Build(globals));
         return root;
     }
 

@@ -22,7 +22,7 @@ public sealed class GlobalOptions
         };
         Token = new Option<string?>("--token")
         {
-            Description = $"The operator token. Defaults to ${TokenVariable}.",
+            Description = $"The operator token, or an account token (cs_tok_…) made in the account portal, which acts for its own account only. Defaults to ${TokenVariable}.",
             HelpName = "token",
             Recursive = true,
         };

@@ -86,6 +86,10 @@ public sealed class ManagementClient : IDisposable
     public Task<ApiResult> GetQuotaAsync(string accountId, CancellationToken ct) =>
         SendAsync(HttpMethod.Get, $"accounts/{Segment(accountId)}/quota", null, ct);
 
+    /// <summary>A one-time invitation link for the account portal (issue 11).</summary>
+    public Task<ApiResult> InviteUserAsync(string accountId, string email, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, $"accounts/{Segment(accountId)}/invitations", new JsonObject { ["email"] = email }, ct);
+
     public Task<ApiResult> ListProjectsAsync(string accountId, CancellationToken ct) =>
         SendAsync(HttpMethod.Get, $"accounts/{Segment(accountId)}/projects", null, ct);
 

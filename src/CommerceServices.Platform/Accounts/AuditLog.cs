@@ -30,4 +30,18 @@ public sealed class AuditLog(PlatformDbContext db, TimeProvider time)
             .OrderByDescending(e => e.At).ThenByDescending(e => e.Id)
             .Take(Math.Clamp(limit, 1, MaximumPageSize))
             .ToListAsync(cancellationToken);
+
+    /// <summary>One page of the account's events, newest first, and whether an older page follows (the portal's Activity).</summary>
+    public async Task<(IReadOnlyList<AuditEvent> Events, bool More)> PageAsync(string accountId, int page, int size,
+        CancellationToken cancellationToken)
+    {
+        size = Math.Clamp(size, 1, MaximumPageSize);
+        var events = await db.AuditEvents.AsNoTracking()
+            .Where(e => e.AccountId == accountId)
+            .OrderByDescending(e => e.At).ThenByDescending(e => e.Id)
+            .Skip(Math.Max(0, page - 1) * size)
+            .Take(size + 1)
+            .ToListAsync(cancellationToken);
+        return (events.Take(size).ToList(), events.Count > size);
+    }
 }

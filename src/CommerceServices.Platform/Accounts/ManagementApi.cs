@@ -1,5 +1,6 @@
 using CommerceServices.Platform.Hosting;
 using CommerceServices.Platform.Hosting.Operator;
+using CommerceServices.Platform.Portal.Authorization;
 using CommerceServices.Protocol;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -12,16 +13,17 @@ public static class ManagementApi
     {
         var api = app.MapGroup("/api/v1")
             .RequireListener(PlatformListener.Portal)
-            .RequireAuthorization(OperatorTokenDefaults.PolicyName)
             .WithTags("Management");
 
-        var accounts = api.MapGroup("/accounts");
-        accounts.MapPost("/", CreateAccount).WithName("CreateAccount").WithSummary("Create an account.");
-        accounts.MapGet("/", ListAccounts).WithName("ListAccounts").WithSummary("List accounts.");
+        // Operator only: an account token gets 403 here. Everything else is scoped to the route's account.
+        var operatorOnly = api.MapGroup("/accounts").RequireAuthorization(ManagementAuthorization.OperatorOnlyPolicy);
+        var accounts = api.MapGroup("/accounts").RequireAuthorization(ManagementAuthorization.AccountScopedPolicy);
+        operatorOnly.MapPost("/", CreateAccount).WithName("CreateAccount").WithSummary("Create an account.");
+        operatorOnly.MapGet("/", ListAccounts).WithName("ListAccounts").WithSummary("List accounts.");
         accounts.MapGet("/{accountId}", GetAccount).WithName("GetAccount").WithSummary("Get an account.");
-        accounts.MapPut("/{accountId}/entitlements/{service}", GrantEntitlement)
+        operatorOnly.MapPut("/{accountId}/entitlements/{service}", GrantEntitlement)
             .WithName("GrantEntitlement").WithSummary("Grant a service to the account (R14).");
-        accounts.MapDelete("/{accountId}/entitlements/{service}", RevokeEntitlement)
+        operatorOnly.MapDelete("/{accountId}/entitlements/{service}", RevokeEntitlement)
             .WithName("RevokeEntitlement").WithSummary("Withdraw a service from the account.");
 
         accounts.MapPost("/{accountId}/keys", CreateKey)

@@ -3,6 +3,7 @@ using CommerceServices.Platform.Data;
 using CommerceServices.Platform.Gateway;
 using CommerceServices.Platform.Gateway.Authentication;
 using CommerceServices.Platform.Payments;
+using CommerceServices.Platform.Portal;
 using CommerceServices.Platform.Registry;
 using CommerceServices.Platform.Hosting.FirstRun;
 using CommerceServices.Platform.Hosting.Operator;
@@ -70,6 +71,7 @@ public static partial class PlatformApplication
                 .AddAuthenticationSchemes(GatewaySignatureDefaults.AuthenticationScheme)
                 .RequireAuthenticatedUser());
         services.AddGatewayRateLimiting();
+        services.AddPortal();
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.AddCodeWhenMissing);
         services.AddExceptionHandler<BadRequestExceptionHandler>();
@@ -97,6 +99,7 @@ public static partial class PlatformApplication
         app.MapHealthChecks("/healthz");
         app.MapManagementApi();
         app.MapRegistryManagementApi();
+        app.MapPortal();
         app.MapGatewayInfo();
         var gateway = app.MapGateway();
         gateway.MapRegistryApi();

@@ -1,6 +1,7 @@
 using CommerceServices.Platform.Hosting;
 using CommerceServices.Platform.Hosting.Operator;
 using CommerceServices.Protocol.Registry;
+using CommerceServices.Platform.Portal.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CommerceServices.Platform.Registry;
@@ -12,7 +13,7 @@ public static class RegistryManagementApi
     {
         var accounts = app.MapGroup("/api/v1/accounts/{accountId}")
             .RequireListener(PlatformListener.Portal)
-            .RequireAuthorization(OperatorTokenDefaults.PolicyName)
+            .RequireAuthorization(ManagementAuthorization.AccountScopedPolicy)
             .WithTags("Registry management");
 
         accounts.MapGet("/projects", ListProjects).WithName("ListProjects").WithSummary("The account's SaaS projects.");

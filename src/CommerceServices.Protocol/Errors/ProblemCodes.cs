@@ -68,6 +68,17 @@ public static class ProblemCodes
     // Gateway hardening (issue 9).
     public const string PublicKeyInUse = "public_key_in_use";
     public const string RequestLineTooLong = "request_line_too_long";
+
+    // Account portal (issue 11): users, invitations, account tokens.
+    public const string InvalidAccountToken = "invalid_account_token";
+    public const string OperatorOnly = "operator_only";
+    public const string InvalidCredentials = "invalid_credentials";
+    public const string SignInLocked = "sign_in_locked";
+    public const string WeakPassword = "weak_password";
+    public const string InvalidInvitation = "invalid_invitation";
+    public const string UserExists = "user_exists";
+    public const string SignUpDisabled = "sign_up_disabled";
+    public const string TokenNotFound = "token_not_found";
 }
 
 /// <summary>Status and title of each code, so both sides describe a refusal the same way.</summary>
@@ -130,6 +141,17 @@ public static class ProblemCatalog
         // Gateway hardening (issue 9).
         [ProblemCodes.PublicKeyInUse] = (409, "This public key is already registered for a key pair."),
         [ProblemCodes.RequestLineTooLong] = (414, "The request URL is too long."),
+
+        // Account portal (issue 11).
+        [ProblemCodes.InvalidAccountToken] = (401, "The account token is not valid or has been revoked."),
+        [ProblemCodes.OperatorOnly] = (403, "Only the operator may make this call."),
+        [ProblemCodes.InvalidCredentials] = (401, "The email or password is not right."),
+        [ProblemCodes.SignInLocked] = (429, "Sign-in is locked for a while after repeated failures."),
+        [ProblemCodes.WeakPassword] = (400, "The password is too short."),
+        [ProblemCodes.InvalidInvitation] = (410, "The invitation link is not valid any more."),
+        [ProblemCodes.UserExists] = (409, "A user with this email already exists."),
+        [ProblemCodes.SignUpDisabled] = (403, "Sign-up is turned off on this platform."),
+        [ProblemCodes.TokenNotFound] = (404, "The account token does not exist."),
     };
 
     public static IReadOnlyCollection<string> Codes => Entries.Keys;

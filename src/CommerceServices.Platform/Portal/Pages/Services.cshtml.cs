@@ -1,0 +1,16 @@
+using CommerceServices.Platform.Accounts;
+using CommerceServices.Platform.Hosting;
+
+namespace CommerceServices.Platform.Portal.Pages;
+
+public sealed class ServicesModel(AccountService accounts, PlatformListeners listeners) : PortalPageModel
+{
+    public IReadOnlyList<Accounts.ServiceDescriptor> Services => ServiceCatalog.All;
+
+    public IReadOnlySet<string> Entitled { get; private set; } = new HashSet<string>();
+
+    public string GatewayUrl(PlatformListener listener, string path) => new Uri(listeners.UrlOf(listener), path).AbsoluteUri;
+
+    public async Task OnGetAsync(CancellationToken ct) =>
+        Entitled = ((await accounts.GetAsync(AccountId, ct)).Value?.Entitlements ?? []).Select(e => e.Service).ToHashSet();
+}

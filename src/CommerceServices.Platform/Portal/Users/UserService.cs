@@ -1,0 +1,359 @@
+using System.Net.Mail;
+using System.Security.Cryptography;
+using System.Text;
+using CommerceServices.Platform.Accounts;
+using CommerceServices.Platform.Data;
+using CommerceServices.Platform.Hosting;
+using CommerceServices.Protocol;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+
+namespace CommerceServices.Platform.Portal.Users;
+
+/// <summary>
+/// Portal users: invitations, setting a password, sign-up, sign-in with lockout, and ending sessions. Used by the
+/// portal pages, the management API and (through it) the CLI.
+/// </summary>
+public sealed class UserService(
+    PlatformDbContext db,
+    AccountService accounts,
+    AuditLog audit,
+    IPasswordHasher<PortalUser> hasher,
+    SignInFailures unknownEmailFailures,
+    IOptions<PortalOptions> options,
+    TimeProvider time)
+{
+    public const int MinimumPasswordLength = 12;
+    public const int MaximumPasswordLength = 256;
+    public const int FailuresBeforeLockout = 5;
+    public static readonly TimeSpan LockoutDuration = TimeSpan.FromMinutes(15);
+
+    // Verified against when the email is unknown, so an unknown email costs the same time as a wrong password.
+    private static readonly Lazy<string> DummyHash = new(() => new PasswordHasher<PortalUser>().HashPassword(null!, "not a password of anyone"));
+
+    /// <summary>Makes a one-time link for <paramref name="email"/> to become a user of the account.</summary>
+    public async Task<Outcome<IssuedInvitation>> InviteAsync(string accountId, string? email, string actor, CancellationToken cancellationToken)
+    {
+        if (NormalizeEmail(email) is not { } normalized)
+        {
+            return InvalidEmail();
+        }
+
+        if (!await db.Accounts.AnyAsync(a => a.Id == accountId, cancellationToken))
+        {
+            return AccountService.NotFound(accountId);
+        }
+
+        if (await db.Set<PortalUser>().AnyAsync(u => u.Email == normalized, cancellationToken))
+        {
+            return new PlatformError(ProblemCodes.UserExists,
+                $"'{normalized}' is a portal user already; they sign in with their password (or ask the operator to reset it).");
+        }
+
+        var secret = NewSecret();
+        var now = time.GetUtcNow();
+        var invitation = new Invitation
+        {
+            Id = Ids.New("inv"),
+            AccountId = accountId,
+            Email = normalized,
+            TokenHash = Hash(secret),
+            CreatedAt = now,
+            ExpiresAt = now + options.Value.InvitationLifetime,
+        };
+        db.Set<Invitation>().Add(invitation);
+        audit.Record(accountId, PortalAuditActions.UserInvited, actor, detail: normalized);
+        await db.SaveChangesAsync(cancellationToken);
+        return new IssuedInvitation(invitation, secret);
+    }
+
+    /// <summary>The invitation a link names, when it can still be used.</summary>
+    public async Task<Outcome<Invitation>> FindInvitationAsync(string? secret, CancellationToken cancellationToken)
+    {
+        var hash = Hash(secret ?? "");
+        var invitation = await db.Set<Invitation>().AsNoTracking().FirstOrDefaultAsync(i => i.TokenHash == hash, cancellationToken);
+        return invitation is null || invitation.AcceptedAt is not null || invitation.ExpiresAt <= time.GetUtcNow()
+            ? InvalidInvitation()
+            : invitation;
+    }
+
+    /// <summary>Sets the password of an invited person and makes them a user. The link works once.</summary>
+    public async Task<Outcome<PortalUser>> AcceptInvitationAsync(string? secret, string? password, CancellationToken cancellationToken)
+    {
+        if (ValidatePassword(password) is { } weak)
+        {
+            return weak;
+        }
+
+        var hash = Hash(secret ?? "");
+        var now = time.GetUtcNow();
+        // Conditional update: of two submissions of the same link, exactly one wins.
+        var claimed = await db.Set<Invitation>()
+            .Where(i => i.TokenHash == hash && i.AcceptedAt == null && i.ExpiresAt > now)
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.AcceptedAt, now), cancellationToken);
+        if (claimed != 1)
+        {
+            return InvalidInvitation();
+        }
+
+        var invitation = await db.Set<Invitation>().AsNoTracking().SingleAsync(i => i.TokenHash == hash, cancellationToken);
+        var user = NewUser(invitation.AccountId, invitation.Email, password!, now);
+        db.Set<PortalUser>().Add(user);
+        audit.Record(invitation.AccountId, PortalAuditActions.UserJoined, invitation.Email, detail: invitation.Email);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException e) when (e.IsUniqueViolation())
+        {
+            return new PlatformError(ProblemCodes.UserExists, $"'{invitation.Email}' is a portal user already; sign in instead.");
+        }
+
+        return user;
+    }
+
+    /// <summary>Creates an account with its first user (only when <c>Portal:AllowSignUp</c> is on).</summary>
+    public async Task<Outcome<PortalUser>> SignUpAsync(string? email, string? accountName, string? password, CancellationToken cancellationToken)
+    {
+        if (!options.Value.AllowSignUp)
+        {
+            return new PlatformError(ProblemCodes.SignUpDisabled, "This platform does not take sign-ups; ask its operator for an invitation.");
+        }
+
+        if (ValidatePassword(password) is { } weak)
+        {
+            return weak;
+        }
+
+        if (NormalizeEmail(email) is not { } normalized)
+        {
+            return InvalidEmail();
+        }
+
+        if (await db.Set<PortalUser>().AnyAsync(u => u.Email == normalized, cancellationToken))
+        {
+            return UserExists(normalized);
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var account = await accounts.CreateAsync(normalized, accountName, normalized, cancellationToken);
+        if (account.Error is { } error)
+        {
+            return error.Code == ProblemCodes.AccountExists ? UserExists(normalized) : error;
+        }
+
+        var user = NewUser(account.Value!.Id, normalized, password!, time.GetUtcNow());
+        db.Set<PortalUser>().Add(user);
+        audit.Record(user.AccountId, PortalAuditActions.UserJoined, normalized, detail: "signed up");
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException e) when (e.IsUniqueViolation())
+        {
+            return UserExists(normalized);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return user;
+    }
+
+    /// <summary>
+    /// Checks an email and password. The refusal is the same whether or not the email exists; after
+    /// <see cref="FailuresBeforeLockout"/> failures in a row the email is locked for <see cref="LockoutDuration"/>.
+    /// </summary>
+    public async Task<Outcome<PortalUser>> SignInAsync(string? email, string? password, CancellationToken cancellationToken)
+    {
+        var normalized = NormalizeEmail(email) ?? (email ?? "").Trim().ToLowerInvariant();
+        var now = time.GetUtcNow();
+        var user = await db.Set<PortalUser>().FirstOrDefaultAsync(u => u.Email == normalized, cancellationToken);
+        if (user is null)
+        {
+            // Unknown emails lock too (in memory), so the lockout message does not tell which emails exist.
+            hasher.VerifyHashedPassword(null!, DummyHash.Value, password ?? "");
+            var lockedUntil = unknownEmailFailures.Fail(normalized, now);
+            return lockedUntil is { } until ? Locked(until) : InvalidCredentials();
+        }
+
+        if (user.LockedUntil is { } locked && locked > now)
+        {
+            return Locked(locked);
+        }
+
+        var verified = hasher.VerifyHashedPassword(user, user.PasswordHash, password ?? "");
+        if (verified == PasswordVerificationResult.Failed)
+        {
+            user.FailedSignIns++;
+            if (user.FailedSignIns >= FailuresBeforeLockout)
+            {
+                user.FailedSignIns = 0;
+                user.LockedUntil = now + LockoutDuration;
+                audit.Record(user.AccountId, PortalAuditActions.UserLockedOut, user.Email, detail: $"until {user.LockedUntil:O}");
+            }
+
+            await db.SaveChangesAsync(cancellationToken);
+            return user.LockedUntil is { } until && until > now ? Locked(until) : InvalidCredentials();
+        }
+
+        if (verified == PasswordVerificationResult.SuccessRehashNeeded)
+        {
+            user.PasswordHash = hasher.HashPassword(user, password!);
+        }
+
+        user.FailedSignIns = 0;
+        user.LockedUntil = null;
+        user.LastSignInAt = now;
+        await db.SaveChangesAsync(cancellationToken);
+        return user;
+    }
+
+    /// <summary>Changes the password and the security stamp: every session of the user ends, except the one re-issued.</summary>
+    public async Task<Outcome<PortalUser>> ChangePasswordAsync(string userId, string? current, string? password, CancellationToken cancellationToken)
+    {
+        var user = await db.Set<PortalUser>().FirstOrDefaultAsync(u => u.Id == userId, cancellationToken);
+        if (user is null)
+        {
+            return InvalidCredentials();
+        }
+
+        if (hasher.VerifyHashedPassword(user, user.PasswordHash, current ?? "") == PasswordVerificationResult.Failed)
+        {
+            return new PlatformError(ProblemCodes.InvalidCredentials, "The current password is not right; type it again.");
+        }
+
+        if (ValidatePassword(password) is { } weak)
+        {
+            return weak;
+        }
+
+        user.PasswordHash = hasher.HashPassword(user, password!);
+        user.SecurityStamp = NewSecret();
+        audit.Record(user.AccountId, PortalAuditActions.PasswordChanged, user.Email);
+        await db.SaveChangesAsync(cancellationToken);
+        return user;
+    }
+
+    /// <summary>Ends every session of the user (sign-out signs out everywhere).</summary>
+    public Task EndSessionsAsync(string userId, CancellationToken cancellationToken) =>
+        db.Set<PortalUser>().Where(u => u.Id == userId)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.SecurityStamp, NewSecret()), cancellationToken);
+
+    /// <summary>The current security stamp of a user, or null when the user is gone. One indexed read of one column.</summary>
+    public Task<string?> SecurityStampOfAsync(string userId, CancellationToken cancellationToken) =>
+        db.Set<PortalUser>().Where(u => u.Id == userId).Select(u => u.SecurityStamp).FirstOrDefaultAsync(cancellationToken);
+
+    public async Task<IReadOnlyList<PortalUser>> ListAsync(string accountId, CancellationToken cancellationToken) =>
+        await db.Set<PortalUser>().AsNoTracking().Where(u => u.AccountId == accountId).OrderBy(u => u.Email).ToListAsync(cancellationToken);
+
+    private PortalUser NewUser(string accountId, string email, string password, DateTimeOffset now)
+    {
+        var user = new PortalUser
+        {
+            Id = Ids.New("usr"),
+            AccountId = accountId,
+            Email = email,
+            PasswordHash = "",
+            SecurityStamp = NewSecret(),
+            CreatedAt = now,
+        };
+        user.PasswordHash = hasher.HashPassword(user, password);
+        return user;
+    }
+
+    public static PlatformError? ValidatePassword(string? password) =>
+        password is null || password.Length < MinimumPasswordLength
+            ? new PlatformError(ProblemCodes.WeakPassword, $"Choose a password of at least {MinimumPasswordLength} characters; a few unrelated words work well.")
+            : password.Length > MaximumPasswordLength
+                ? new PlatformError(ProblemCodes.WeakPassword, $"A password may have at most {MaximumPasswordLength} characters.")
+                : null;
+
+    public static string? NormalizeEmail(string? email)
+    {
+        var normalized = email?.Trim().ToLowerInvariant();
+        return string.IsNullOrEmpty(normalized) || normalized.Length > 254
+            || !MailAddress.TryCreate(normalized, out var address) || address.Address != normalized
+            ? null
+            : normalized;
+    }
+
+    internal static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+
+    internal static string NewSecret() => Base64Url(RandomNumberGenerator.GetBytes(32));
+
+    internal static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static PlatformError InvalidEmail() =>
+        new(ProblemCodes.InvalidRequest, "'email' must be an email address such as merchant@example.com.");
+
+    private static PlatformError InvalidCredentials() =>
+        new(ProblemCodes.InvalidCredentials, "That email and password do not match. Check both and try again.");
+
+    private static PlatformError Locked(DateTimeOffset until) =>
+        new(ProblemCodes.SignInLocked,
+            $"Sign-in for this email is locked after {FailuresBeforeLockout} failed attempts in a row. Try again after {until:HH:mm} UTC.");
+
+    private static PlatformError InvalidInvitation() =>
+        new(ProblemCodes.InvalidInvitation, "This invitation link was used already or has expired. Ask for a new invitation.");
+
+    private static PlatformError UserExists(string email) =>
+        new(ProblemCodes.UserExists, $"'{email}' has a portal user already; sign in instead.");
+}
+
+/// <summary>An invitation and the secret of its link (the only place the secret exists).</summary>
+public sealed record IssuedInvitation(Invitation Invitation, string Secret);
+
+/// <summary>
+/// Failed sign-ins for emails that have no user, kept in memory so they lock exactly like real ones. Losing them on
+/// restart only unlocks emails nobody owns.
+/// </summary>
+public sealed class SignInFailures : IDisposable
+{
+    // Bounded: the per-IP sign-in rate limit keeps it small; the bound keeps a spray of made-up emails from growing it.
+    private readonly MemoryCache cache = new(new MemoryCacheOptions { SizeLimit = 100_000 });
+
+    public void Dispose() => cache.Dispose();
+
+    public DateTimeOffset? Fail(string email, DateTimeOffset now)
+    {
+        var key = (nameof(SignInFailures), email);
+        var entry = cache.GetOrCreate(key, e =>
+        {
+            e.AbsoluteExpirationRelativeToNow = UserService.LockoutDuration;
+            e.Size = 1;
+            return new Entry();
+        })!;
+        lock (entry)
+        {
+            if (entry.LockedUntil is { } locked && locked > now)
+            {
+                return locked;
+            }
+
+            if (++entry.Failures >= UserService.FailuresBeforeLockout)
+            {
+                entry.Failures = 0;
+                entry.LockedUntil = now + UserService.LockoutDuration;
+                return entry.LockedUntil;
+            }
+
+            return null;
+        }
+    }
+
+    private sealed class Entry
+    {
+        public int Failures;
+        public DateTimeOffset? LockedUntil;
+    }
+}
+
+public static class PortalAuditActions
+{
+    public const string UserInvited = "user.invited";
+    public const string UserJoined = "user.joined";
+    public const string UserLockedOut = "user.locked_out";
+    public const string PasswordChanged = "user.password_changed";
+    public const string TokenCreated = "token.created";
+    public const string TokenRevoked = "token.revoked";
+}
