@@ -84,6 +84,31 @@ public sealed class GatewayHardeningTests
     }
 
     [Fact]
+    public async Task WrongAccountTokens_AreThrottledPerAddress_InTheSameBucketAsOperatorTokens()
+    {
+        await using var host = await PlatformHost.StartAsync(StorageProvider.Sqlite, new Dictionary<string, string?>
+        {
+            ["FailureThrottle:Burst"] = "3",
+            ["FailureThrottle:PerMinute"] = "6",
+        });
+        var codes = new List<string?>();
+        for (var i = 0; i < 3; i++)
+        {
+            codes.Add(await (await GetAccountsAsync(Http, host, $"cs_tok_guess{i}")).ProblemCodeAsync());
+        }
+
+        // The bucket is per address, whatever kind of token was guessed: the next guess of either kind is refused unread.
+        var operatorGuess = await GetAccountsAsync(Http, host, "operator-guess");
+        var accountGuess = await GetAccountsAsync(Http, host, "cs_tok_another_guess");
+
+        Assert.Equal([ProblemCodes.InvalidAccountToken, ProblemCodes.InvalidAccountToken, ProblemCodes.InvalidAccountToken], codes);
+        Assert.Equal(ProblemCodes.RateLimited, await operatorGuess.ProblemCodeAsync());
+        Assert.Equal(HttpStatusCode.TooManyRequests, accountGuess.StatusCode);
+        Assert.Equal(ProblemCodes.RateLimited, await accountGuess.ProblemCodeAsync());
+        Assert.True(accountGuess.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
     public async Task APublicKeyAlreadyRegistered_CannotBeUploadedAgain_ByAnyAccountForAnyEnvironment()
     {
         await using var host = await PlatformHost.StartAsync();

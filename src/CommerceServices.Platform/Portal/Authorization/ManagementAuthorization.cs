@@ -108,7 +108,8 @@ internal sealed class AccountTokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    AccountTokenService tokens)
+    AccountTokenService tokens,
+    FailureThrottle failures)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     private const string BearerPrefix = "Bearer ";
@@ -121,9 +122,19 @@ internal sealed class AccountTokenAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
+        // Wrong tokens count per client address, in the same bucket as wrong operator tokens: guessing either kind of
+        // token is limited alike, and a throttled address is refused before its next guess is even looked up.
+        var source = $"op:{Context.Connection.RemoteIpAddress}";
+        if (failures.IsThrottled(source, out var retryAfter))
+        {
+            return AuthenticateResult.Fail(new ThrottledException(retryAfter,
+                "Too many wrong tokens came from this address; retry after the time in Retry-After."));
+        }
+
         var token = await tokens.AuthenticateAsync(header[BearerPrefix.Length..].Trim(), Context.RequestAborted);
         if (token is null)
         {
+            failures.RecordFailure(source);
             return AuthenticateResult.Fail(ProblemCodes.InvalidAccountToken);
         }
 
@@ -135,10 +146,16 @@ internal sealed class AccountTokenAuthenticationHandler(
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
     }
 
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if ((await HandleAuthenticateOnceSafeAsync()).Failure is ThrottledException throttled)
+        {
+            await throttled.WriteAsync(Context);
+            return;
+        }
+
         Response.Headers[HeaderNames.WWWAuthenticate] = "Bearer realm=\"commerce-services\", error=\"invalid_token\"";
-        return Problems.WriteAsync(Context, ProblemCodes.InvalidAccountToken,
+        await Problems.WriteAsync(Context, ProblemCodes.InvalidAccountToken,
             "The account token is not known or was revoked. Make a new one on the portal's Account tokens page.");
     }
 
