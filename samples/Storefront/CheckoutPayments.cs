@@ -11,18 +11,16 @@ public sealed record CardInput(string Number, int ExpMonth, int ExpYear, string 
 public sealed record PaymentOutcome(bool Paid, string? PaymentId, string? Code, string Message, string? Card);
 
 /// <summary>Pays an order through Payment Services: authorize, then capture in full.</summary>
-public sealed class CheckoutPayments(IHttpClientFactory clients, CommerceServicesConnector connector)
+public sealed class CheckoutPayments(IHttpClientFactory clients, CommerceServicesConnector connector, Microsoft.Extensions.Options.IOptions<CommerceServicesConnectorOptions> options)
 {
     public const string HttpClientName = "Storefront.Payments";
 
     public async Task<PaymentOutcome> PayAsync(string orderId, long amount, string currency, CardInput card, CancellationToken ct)
     {
         var settings = connector.Settings;
-        var environment = settings.Environment ?? GatewayEnvironment.Sandbox;
+        var environment = settings.Environment ?? (GatewayEnvironments.TryParse(options.Value.Environment, out var configured) ? configured : GatewayEnvironment.Sandbox);
         var gateway = (environment == GatewayEnvironment.Production ? settings.ProductionGatewayUrl : settings.SandboxGatewayUrl)
-                      ?? new Uri(environment == GatewayEnvironment.Production
-                          ? CommerceServicesConnectorOptions.DefaultProductionGatewayUrl
-                          : CommerceServicesConnectorOptions.DefaultSandboxGatewayUrl);
+                      ?? (environment == GatewayEnvironment.Production ? options.Value.ProductionGatewayUrl : options.Value.SandboxGatewayUrl);
         var client = clients.CreateClient(HttpClientName);
         try
         {

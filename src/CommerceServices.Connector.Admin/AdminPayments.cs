@@ -4,16 +4,14 @@ using CommerceServices.Protocol;
 namespace CommerceServices.Connector.Admin;
 
 /// <summary>The data space's recent payments, for the Payment Services page, read through the connector's signed client.</summary>
-internal sealed class AdminPayments(IHttpClientFactory clients, CommerceServicesConnector connector)
+internal sealed class AdminPayments(IHttpClientFactory clients, CommerceServicesConnector connector, Microsoft.Extensions.Options.IOptions<CommerceServicesConnectorOptions> options)
 {
     public async Task<(IReadOnlyList<PaymentRow> Rows, SaveOutcome? Problem)> RecentAsync(int limit, CancellationToken ct)
     {
         var settings = connector.Settings;
-        var environment = settings.Environment ?? GatewayEnvironment.Sandbox;
+        var environment = settings.Environment ?? (GatewayEnvironments.TryParse(options.Value.Environment, out var configured) ? configured : GatewayEnvironment.Sandbox);
         var gateway = (environment == GatewayEnvironment.Production ? settings.ProductionGatewayUrl : settings.SandboxGatewayUrl)
-                      ?? new Uri(environment == GatewayEnvironment.Production
-                          ? CommerceServicesConnectorOptions.DefaultProductionGatewayUrl
-                          : CommerceServicesConnectorOptions.DefaultSandboxGatewayUrl);
+                      ?? (environment == GatewayEnvironment.Production ? options.Value.ProductionGatewayUrl : options.Value.SandboxGatewayUrl);
         try
         {
             using var response = await clients.CreateClient(AdminEndpoints.PaymentsHttpClientName)
