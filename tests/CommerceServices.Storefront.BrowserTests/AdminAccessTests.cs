@@ -23,7 +23,7 @@ public sealed class AdminAccessTests(Chromium chromium) : IClassFixture<Chromium
         using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = shop.Url };
 
         using var get = await http.GetAsync(path);
-        using var post = await http.PostAsync(path, new FormUrlEncodedContent(new Dictionary<string, string> { ["environment"] = "sandbox" }));
+        using var post = await http.PostAsync("/admin/commerce-services/connector", new FormUrlEncodedContent(new Dictionary<string, string> { ["environment"] = "sandbox" }));
 
         Assert.Equal(HttpStatusCode.Redirect, get.StatusCode);
         Assert.StartsWith("/admin/sign-in", get.Headers.Location!.PathAndQuery);
