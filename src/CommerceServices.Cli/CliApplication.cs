@@ -20,6 +20,7 @@ public static class CliApplication
         root.Subcommands.Add(RegistryCommands.BuildProjects(globals));
         root.Subcommands.Add(RegistryCommands.BuildDataSpaces(globals));
         root.Subcommands.Add(ConnectorCommands.Build(globals));
+        root.Subcommands.Add(PaymentsCommands.Build(globals));
         return root;
     }
 

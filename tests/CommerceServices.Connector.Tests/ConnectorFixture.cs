@@ -13,7 +13,9 @@ public sealed class ConnectorFixture : IAsyncLifetime
 
     public PlatformHost Host => _host ?? throw new InvalidOperationException("The platform has not started.");
 
-    public async Task InitializeAsync() => _host = await PlatformHost.StartAsync();
+    // Production payments need a card processor: the tests' double stands in for the one an operator would register.
+    public async Task InitializeAsync() => _host = await PlatformHost.StartAsync(
+        services: s => s.AddSingleton<CommerceServices.Platform.Payments.IPaymentProcessor>(new RecordingProcessor()));
 
     public async Task DisposeAsync()
     {

@@ -119,7 +119,7 @@ public sealed class DataLossGuardTests(ConnectorFixture platform) : IClassFixtur
         for (var i = 0; i < payments; i++)
         {
             using var response = await client.PostAsJsonAsync(new Uri(platform.Host.ProductionGatewayUrl, "payments/v1/payments"),
-                new { reference = $"order-{i}", amount = 1000 + i, currency = "EUR" });
+                new { reference = $"order-{i}", amount = 1000 + i, currency = "EUR", card = new { number = "4539578763621486", expMonth = 12, expYear = 2034, cvc = "123" } });
             Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
         }
 

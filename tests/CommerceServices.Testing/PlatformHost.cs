@@ -50,9 +50,12 @@ public sealed class PlatformHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>Starts a platform. <paramref name="settings"/> adds or overrides configuration keys.</summary>
+    /// <summary>
+    /// Starts a platform. <paramref name="settings"/> adds or overrides configuration keys; <paramref name="services"/> adds
+    /// services as an operator's host would (a payment processor, for example).
+    /// </summary>
     public static async Task<PlatformHost> StartAsync(StorageProvider provider = StorageProvider.Sqlite,
-        IDictionary<string, string?>? settings = null, string? connectionString = null)
+        IDictionary<string, string?>? settings = null, string? connectionString = null, Action<IServiceCollection>? services = null)
     {
         var dataDirectory = Directory.CreateTempSubdirectory("cs-platform-").FullName;
         if (provider == StorageProvider.PostgreSql)
@@ -76,10 +79,13 @@ public sealed class PlatformHost : IAsyncDisposable
         }
 
         var logs = new CapturedLogs();
-        var app = PlatformApplication.Build([], builder =>
+        // As command-line arguments, not a configuration source added afterwards: the platform reads its storage settings
+        // while it is being composed, before any callback could add them (they were ignored, and every host used ./data).
+        var args = configuration.Where(c => c.Value is not null).Select(c => $"--{c.Key}={c.Value}").ToArray();
+        var app = PlatformApplication.Build(args, builder =>
         {
-            builder.Configuration.AddInMemoryCollection(configuration);
             builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Trace).AddProvider(logs);
+            services?.Invoke(builder.Services);
         });
         await app.InitializePlatformAsync();
         await app.StartAsync();

@@ -22,6 +22,10 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
 
     public DbSet<Payment> Payments => Set<Payment>();
 
+    public DbSet<Refund> PaymentRefunds => Set<Refund>();
+
+    public DbSet<IdempotencyRecord> PaymentIdempotencyKeys => Set<IdempotencyRecord>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(PlatformDbContext).Assembly);
 

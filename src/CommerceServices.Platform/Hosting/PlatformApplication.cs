@@ -49,7 +49,7 @@ public static partial class PlatformApplication
         services.AddScoped<KeyPairService>();
         services.AddOptions<RegistryOptions>().BindConfiguration(RegistryOptions.Section);
         services.AddScoped<RegistryService>();
-        services.AddScoped<IDataSpaceStore, PaymentsDataStore>();
+        services.AddPaymentServices();
 
         services.AddSingleton<OperatorCredentials>();
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section);

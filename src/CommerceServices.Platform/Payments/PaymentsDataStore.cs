@@ -4,33 +4,85 @@ using CommerceServices.Platform.Registry;
 
 namespace CommerceServices.Platform.Payments;
 
-/// <summary>Payment Services' data, as the registry sees it (count, copy, delete per data space).</summary>
+/// <summary>
+/// Payment Services' data as the registry sees it. Holdings count payments and refunds. Copy adds what the target lacks:
+/// each copy remembers its origin (<see cref="Payment.OriginId"/>, the first original however often it was carried on),
+/// and an origin the target already holds — as a copy, or as the original itself — is skipped, so copying again or carrying
+/// data back and forth never duplicates; a payment copied earlier keeps the state it had then, with its refunds. Idempotency
+/// keys are not copied (they are answers about the source's ids, kept 24 hours) and go when the data space is deleted.
+/// </summary>
 internal sealed class PaymentsDataStore(PlatformDbContext db) : IDataSpaceStore
 {
     public string Service => ServiceCatalog.Payments;
 
-    public string ItemsName => "payments";
+    public string ItemsName => "payments and refunds";
 
-    public Task<int> CountAsync(string dataSpaceId, CancellationToken cancellationToken) =>
-        db.Payments.CountAsync(p => p.DataSpaceId == dataSpaceId, cancellationToken);
+    public async Task<int> CountAsync(string dataSpaceId, CancellationToken cancellationToken) =>
+        await db.Payments.CountAsync(p => p.DataSpaceId == dataSpaceId, cancellationToken)
+        + await db.PaymentRefunds.CountAsync(r => r.DataSpaceId == dataSpaceId, cancellationToken);
 
     public async Task<int> CopyAsync(string fromDataSpaceId, string toDataSpaceId, CancellationToken cancellationToken)
     {
-        var source = await db.Payments.AsNoTracking().Where(p => p.DataSpaceId == fromDataSpaceId).ToListAsync(cancellationToken);
-        db.Payments.AddRange(source.Select(p => new Payment
+        var source = await db.Payments.AsNoTracking().Include(p => p.Refunds).Where(p => p.DataSpaceId == fromDataSpaceId)
+            .ToListAsync(cancellationToken);
+        // Every origin the target holds: its own payments (which may be the originals of the source's copies) and its copies.
+        var held = (await db.Payments.AsNoTracking().Where(p => p.DataSpaceId == toDataSpaceId)
+                .Select(p => new { p.Id, p.OriginId }).ToListAsync(cancellationToken))
+            .SelectMany(p => p.OriginId is null ? [p.Id] : new[] { p.Id, p.OriginId })
+            .ToHashSet(StringComparer.Ordinal);
+
+        var copied = 0;
+        foreach (var p in source)
         {
-            Id = Ids.New("pay"),
-            DataSpaceId = toDataSpaceId,
-            Reference = p.Reference,
-            Amount = p.Amount,
-            Currency = p.Currency,
-            Status = p.Status,
-            CreatedAt = p.CreatedAt,
-        }));
+            var origin = p.OriginId ?? p.Id;
+            if (held.Contains(origin) || held.Contains(p.Id))
+            {
+                continue;
+            }
+
+            var copy = new Payment
+            {
+                Id = Ids.New("pay"),
+                DataSpaceId = toDataSpaceId,
+                Reference = p.Reference,
+                Amount = p.Amount,
+                Currency = p.Currency,
+                Status = p.Status,
+                DeclineReason = p.DeclineReason,
+                CapturedAmount = p.CapturedAmount,
+                RefundedAmount = p.RefundedAmount,
+                CardBrand = p.CardBrand,
+                CardLast4 = p.CardLast4,
+                CardExpMonth = p.CardExpMonth,
+                CardExpYear = p.CardExpYear,
+                ProcessorReference = p.ProcessorReference,
+                OriginId = origin,
+                CreatedAt = p.CreatedAt,
+                UpdatedAt = p.UpdatedAt,
+            };
+            copy.Refunds.AddRange(p.Refunds.Select(r => new Refund
+            {
+                Id = Ids.New("rfd"),
+                PaymentId = copy.Id,
+                DataSpaceId = toDataSpaceId,
+                Amount = r.Amount,
+                OriginId = r.OriginId ?? r.Id,
+                CreatedAt = r.CreatedAt,
+            }));
+            db.Payments.Add(copy);
+            held.Add(origin);
+            copied += 1 + copy.Refunds.Count;
+        }
+
         await db.SaveChangesAsync(cancellationToken);
-        return source.Count;
+        db.ChangeTracker.Clear();
+        return copied;
     }
 
-    public Task<int> DeleteAsync(string dataSpaceId, CancellationToken cancellationToken) =>
-        db.Payments.Where(p => p.DataSpaceId == dataSpaceId).ExecuteDeleteAsync(cancellationToken);
+    public async Task<int> DeleteAsync(string dataSpaceId, CancellationToken cancellationToken)
+    {
+        await db.PaymentIdempotencyKeys.Where(k => k.DataSpaceId == dataSpaceId).ExecuteDeleteAsync(cancellationToken);
+        var refunds = await db.PaymentRefunds.Where(r => r.DataSpaceId == dataSpaceId).ExecuteDeleteAsync(cancellationToken);
+        return refunds + await db.Payments.Where(p => p.DataSpaceId == dataSpaceId).ExecuteDeleteAsync(cancellationToken);
+    }
 }

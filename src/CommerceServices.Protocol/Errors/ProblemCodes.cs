@@ -44,6 +44,18 @@ public static class ProblemCodes
     public const string ProjectNotFound = "project_not_found";
     public const string DataSpaceExists = "data_space_exists";
     public const string DataSpaceNotEmpty = "data_space_not_empty";
+
+    // Payment Services (issue 10).
+    public const string PaymentNotFound = "payment_not_found";
+    public const string InvalidPaymentState = "invalid_payment_state";
+    public const string AmountExceedsRemaining = "amount_exceeds_remaining";
+    public const string CardDeclined = "card_declined";
+    public const string TestCardInProduction = "test_card_in_production";
+    public const string ProcessorNotConfigured = "processor_not_configured";
+    public const string ProcessorFailed = "processor_failed";
+    public const string DataSpaceTypeMismatch = "data_space_type_mismatch";
+    public const string IdempotencyKeyReused = "idempotency_key_reused";
+    public const string IdempotencyKeyInProgress = "idempotency_key_in_progress";
 }
 
 /// <summary>Status and title of each code, so both sides describe a refusal the same way.</summary>
@@ -84,6 +96,18 @@ public static class ProblemCatalog
         [ProblemCodes.ProjectNotFound] = (404, "The project does not exist."),
         [ProblemCodes.DataSpaceExists] = (409, "A data space with this name exists in the project."),
         [ProblemCodes.DataSpaceNotEmpty] = (409, "The data space holds data or is bound to an instance."),
+
+        // Payment Services (issue 10).
+        [ProblemCodes.PaymentNotFound] = (404, "The payment does not exist in this data space."),
+        [ProblemCodes.InvalidPaymentState] = (409, "The payment's state does not allow this."),
+        [ProblemCodes.AmountExceedsRemaining] = (409, "The amount is more than what is left on the payment."),
+        [ProblemCodes.CardDeclined] = (402, "The card was declined."),
+        [ProblemCodes.TestCardInProduction] = (400, "A sandbox test card was sent to the production gateway."),
+        [ProblemCodes.ProcessorNotConfigured] = (503, "No card processor is configured for production payments."),
+        [ProblemCodes.ProcessorFailed] = (502, "The card processor did not complete the operation."),
+        [ProblemCodes.DataSpaceTypeMismatch] = (409, "The data space's type does not match the gateway's environment."),
+        [ProblemCodes.IdempotencyKeyReused] = (422, "The idempotency key was used with a different request."),
+        [ProblemCodes.IdempotencyKeyInProgress] = (409, "A request with this idempotency key is still in progress."),
     };
 
     public static IReadOnlyCollection<string> Codes => Entries.Keys;

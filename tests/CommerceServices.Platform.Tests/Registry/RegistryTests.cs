@@ -206,12 +206,12 @@ public abstract class RegistryTests(PlatformFixture fixture)
     public async Task Copy_PutsEveryPaymentOfOneDataSpaceIntoAnother_AndLeavesTheSourceIntact()
     {
         var (account, project) = await AccountAsync(entitled: true);
-        var key = await GatewayFixture.CreateKeyAsync(Platform, account, GatewayEnvironment.Production);
-        var from = await DataSpaceIdAsync(await CreateDataSpaceAsync(account, project, "live", "production"));
+        var key = await GatewayFixture.CreateKeyAsync(Platform, account, GatewayEnvironment.Sandbox);
+        var from = await DataSpaceIdAsync(await CreateDataSpaceAsync(account, project, "shop", "testing"));
         var to = await DataSpaceIdAsync(await CreateDataSpaceAsync(account, project, "staging", "testing"));
         for (var i = 0; i < 3; i++)
         {
-            var payment = await Gateway(key, HttpMethod.Post, "/payments/v1/payments", new { reference = $"order-{i}", amount = 1999, currency = "eur" }, from);
+            var payment = await Gateway(key, HttpMethod.Post, "/payments/v1/payments", Payments.Merchant.Payment(1999, "eur", reference: $"order-{i}"), from);
             Assert.Equal(HttpStatusCode.Created, payment.StatusCode);
         }
 
@@ -219,9 +219,9 @@ public abstract class RegistryTests(PlatformFixture fixture)
 
         Assert.Equal(HttpStatusCode.OK, copied.StatusCode);
         Assert.Equal(3, (await copied.ReadNodeAsync())["copied"]![0]!["items"]!.GetValue<int>());
-        var target = (await (await Gateway(key, HttpMethod.Get, "/payments/v1/payments", dataSpace: to)).ReadNodeAsync()).AsArray();
+        var target = (await (await Gateway(key, HttpMethod.Get, "/payments/v1/payments", dataSpace: to)).ReadNodeAsync())["data"]!.AsArray();
         Assert.Equal(["order-0", "order-1", "order-2"], target.Select(p => p!["reference"]!.GetValue<string>()).Order());
-        Assert.Equal(3, (await (await Gateway(key, HttpMethod.Get, "/payments/v1/payments", dataSpace: from)).ReadNodeAsync()).AsArray().Count);
+        Assert.Equal(3, (await (await Gateway(key, HttpMethod.Get, "/payments/v1/payments", dataSpace: from)).ReadNodeAsync())["data"]!.AsArray().Count);
         var holdings = await (await Api.GetAsync($"/api/v1/accounts/{account}/data-spaces/{to}")).ReadNodeAsync();
         Assert.Equal(3, holdings["holdings"]![0]!["items"]!.GetValue<int>());
     }
@@ -230,10 +230,10 @@ public abstract class RegistryTests(PlatformFixture fixture)
     public async Task Delete_RefusesADataSpaceThatHoldsDataOrIsBound_SayingWhatWouldBeLost_UnlessForced()
     {
         var (account, project) = await AccountAsync(entitled: true);
-        var key = await GatewayFixture.CreateKeyAsync(Platform, account, GatewayEnvironment.Production);
-        var dataSpace = await DataSpaceIdAsync(await CreateDataSpaceAsync(account, project, "live", "production"));
+        var key = await GatewayFixture.CreateKeyAsync(Platform, account, GatewayEnvironment.Sandbox);
+        var dataSpace = await DataSpaceIdAsync(await CreateDataSpaceAsync(account, project, "live", "testing"));
         var empty = await DataSpaceIdAsync(await CreateDataSpaceAsync(account, project, "spare", "testing"));
-        await Gateway(key, HttpMethod.Post, "/payments/v1/payments", new { reference = "order-1", amount = 500, currency = "USD" }, dataSpace);
+        await Gateway(key, HttpMethod.Post, "/payments/v1/payments", Payments.Merchant.Payment(500, "USD"), dataSpace);
         await Gateway(key, HttpMethod.Put, $"/merchant-registry/v1/registry/data-spaces/{dataSpace}/instance", new { instanceId = "shop-live" });
 
         var refused = await Api.DeleteAsync($"/api/v1/accounts/{account}/data-spaces/{dataSpace}");

@@ -1,5 +1,4 @@
 using CommerceServices.Platform.Accounts;
-using CommerceServices.Platform.Payments;
 using CommerceServices.Platform.Registry;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -28,19 +27,5 @@ internal sealed class DataSpaceConfiguration : IEntityTypeConfiguration<DataSpac
         builder.Property(d => d.Type).HasConversion(t => t.ToName(), s => s == "production" ? DataSpaceType.Production : DataSpaceType.Testing);
         builder.HasIndex(d => d.AccountId);
         builder.HasIndex(d => new { d.ProjectId, d.Name }).IsUnique();
-    }
-}
-
-internal sealed class PaymentConfiguration : IEntityTypeConfiguration<Payment>
-{
-    public void Configure(EntityTypeBuilder<Payment> builder)
-    {
-        builder.ToTable("Payments");
-        builder.HasKey(p => p.Id);
-        builder.Property(p => p.Reference).IsRequired();
-        builder.Property(p => p.Currency).IsRequired();
-        builder.Property(p => p.Status).IsRequired();
-        builder.HasIndex(p => p.DataSpaceId);
-        builder.HasOne<DataSpace>().WithMany().HasForeignKey(p => p.DataSpaceId).OnDelete(DeleteBehavior.Cascade);
     }
 }
