@@ -41,7 +41,7 @@ public static class StorefrontApplication
         services.AddDataProtection().SetApplicationName("Storefront")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
         services.AddCommerceServicesConnector(builder.Configuration);
-        services.AddHttpClient(CheckoutPayments.HttpClientName).AddCommerceServicesSigning();
+        services.AddCommerceServicesPayments();
         services.AddScoped<CheckoutPayments>();
         services.AddSingleton(new OrderStore(dataDirectory));
         services.AddSingleton<AdminCredentials>();

@@ -17,8 +17,6 @@ namespace CommerceServices.Connector.Admin;
 /// </summary>
 internal static class AdminEndpoints
 {
-    public const string PaymentsHttpClientName = "CommerceServices.Admin.Payments";
-
     /// <summary>Largest .pem file accepted; an RSA 4096 private key in PEM is about 3.3 KB.</summary>
     private const int MaxPemBytes = 16 * 1024;
 

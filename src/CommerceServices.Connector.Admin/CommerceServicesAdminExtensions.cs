@@ -26,7 +26,7 @@ public static class CommerceServicesAdminExtensions
 
         services.AddRazorComponents();
         services.AddAntiforgery();
-        services.AddHttpClient(AdminEndpoints.PaymentsHttpClientName).AddCommerceServicesSigning();
+        services.AddCommerceServicesPayments();
         services.AddScoped<AdminPayments>();
         return services;
     }
