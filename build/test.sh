@@ -30,6 +30,13 @@ if ! command -v openssl >/dev/null 2>&1; then
   install_packages openssl || exit 1
 fi
 
+# The portal's browser tests drive Debian's Chromium with Playwright (tests/CommerceServices.Portal.BrowserTests);
+# Playwright's own browser download is never used.
+if [[ ! -x /usr/bin/chromium ]]; then
+  log "installing chromium"
+  install_packages chromium || exit 1
+fi
+
 results=artifacts/test-results
 rm -rf "$results"
 mkdir -p "$results"
