@@ -70,7 +70,7 @@ public static class RefusalAdvice
     public static string For(string? code) => code switch
     {
         ProblemCodes.InvalidSignature => "The private key does not belong to this API key. Paste the private key that was shown when this API key was made, or make a new pair.",
-        ProblemCodes.RevokedApiKey => "This API key was revoked or replaced on the platform. Make a new key pair in the account portal (or generate one here) and save it below.",
+        ProblemCodes.RevokedApiKey => "This API key was revoked or replaced on the platform. Make a new key pair in the account portal (or generate one on the connector page) and save it there.",
         ProblemCodes.UnknownApiKey => "The platform does not know this API key. Check that it was copied whole from the account portal of this platform.",
         ProblemCodes.MalformedApiKey => "This is not an API key of Commerce Services: check that it was copied whole.",
         ProblemCodes.EnvironmentMismatch => "The key belongs to the other environment: sandbox keys start with cs_sbx_, production keys with cs_prd_. Put each key in its own field.",
