@@ -1,0 +1,4 @@
+using Storefront;
+
+var app = StorefrontApplication.Build(args);
+await app.RunAsync();

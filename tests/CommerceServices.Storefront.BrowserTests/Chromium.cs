@@ -1,0 +1,46 @@
+namespace CommerceServices.Storefront.BrowserTests;
+
+/// <summary>
+/// Debian's Chromium driven by Playwright, headless. The browser is the system's (<c>build/test.sh</c> installs it),
+/// never one downloaded by <c>playwright install</c>.
+/// </summary>
+public sealed class Chromium : IAsyncLifetime
+{
+    public const string ExecutablePath = "/usr/bin/chromium";
+
+    private IPlaywright? _playwright;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ExecutablePath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+    }
+
+    /// <summary>A fresh browser profile (no cookies) on a desktop-sized window.</summary>
+    public async Task<IPage> NewPageAsync(Uri baseUrl)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = baseUrl.AbsoluteUri, ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
+        });
+        context.SetDefaultTimeout(30_000);
+        return await context.NewPageAsync();
+    }
+}

@@ -1,0 +1,95 @@
+using System.Text.RegularExpressions;
+
+namespace CommerceServices.Storefront.BrowserTests;
+
+/// <summary>What a merchant and a shopper do in the browser, step by step, through labels and buttons as they read them.</summary>
+public static partial class Pages
+{
+    public const string Admin = "/admin/commerce-services";
+    public const string GoodCard = "4111 1111 1111 1111";
+    public const string DeclinedCard = "4000 0000 0000 0002";
+
+    public static async Task SignInAsync(IPage page, string returnTo = Admin + "/payments")
+    {
+        await page.GotoAsync(returnTo);
+        Assert.EndsWith("/admin/sign-in", new Uri(page.Url).AbsolutePath);
+        await page.GetByLabel("User name").FillAsync(StorefrontHost.AdminUser);
+        await page.GetByLabel("Password").FillAsync(StorefrontHost.AdminPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        Assert.Equal(returnTo, new Uri(page.Url).AbsolutePath);
+    }
+
+    /// <summary>Enters a key pair in the section of <paramref name="field"/> with the instance running in <paramref name="environment"/>, and saves.</summary>
+    public static async Task EnterKeysAsync(IPage page, string environment, string apiKey, string privateKey, string? field = null,
+        string? dataSpaceId = null)
+    {
+        field ??= environment;
+        var title = field == "sandbox" ? "Sandbox" : "Production";
+        await page.GotoAsync(Admin + "/connector");
+        await page.GetByLabel(environment == "sandbox" ? "Sandbox (test payments)" : "Production (live payments)").CheckAsync();
+        await page.GetByLabel($"{title} API key").FillAsync(apiKey);
+        await page.GetByLabel($"{title} private key", new() { Exact = true }).FillAsync(privateKey);
+        if (dataSpaceId is not null)
+        {
+            await page.GetByLabel("Project and data space").SelectOptionAsync(dataSpaceId);
+        }
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save and verify" }).ClickAsync();
+    }
+
+    public static async Task ChooseDataSpaceAsync(IPage page, string dataSpaceId)
+    {
+        await page.GetByLabel("Project and data space").SelectOptionAsync(dataSpaceId);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save and verify" }).ClickAsync();
+    }
+
+    public static Task<string> StatusAsync(IPage page) => page.Locator("#connection-status .badge").InnerTextAsync();
+
+    public static async Task<string?> SaveCodeAsync(IPage page) =>
+        await page.GetByTestId("save-code").CountAsync() == 0 ? null : await page.GetByTestId("save-code").InnerTextAsync();
+
+    /// <summary>Adds a product, pays at checkout with <paramref name="card"/>.</summary>
+    public static async Task CheckoutAsync(IPage page, string card, string product = "mug")
+    {
+        await page.GotoAsync("/");
+        await page.GetByTestId($"product-{product}").GetByRole(AriaRole.Button).ClickAsync();
+        await page.GotoAsync("/checkout");
+        await page.GetByLabel("Name").FillAsync("Ada Shopper");
+        await page.GetByLabel("Email").FillAsync("ada@example.test");
+        await page.GetByLabel("Card number").FillAsync(card);
+        await page.GetByLabel("Expiry month").FillAsync("12");
+        await page.GetByLabel("Expiry year").FillAsync((DateTime.UtcNow.Year + 3).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await page.GetByLabel("Security code").FillAsync("123");
+        await page.GetByRole(AriaRole.Button, new() { NameRegex = PayButton() }).ClickAsync();
+    }
+
+    /// <summary>Saves the page at desktop and phone widths into docs/screenshots, for the README.</summary>
+    public static async Task ScreenshotAsync(IPage page, string name)
+    {
+        var folder = Path.Combine(RepositoryRoot(), "docs", "screenshots");
+        Directory.CreateDirectory(folder);
+        foreach (var (width, height) in new[] { (1280, 900), (390, 844) })
+        {
+            await page.SetViewportSizeAsync(width, height);
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, $"{name}-{width}.png"), FullPage = true });
+        }
+
+        await page.SetViewportSizeAsync(1280, 900);
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "CommerceServices.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("The repository root (CommerceServices.slnx) was not found above " + AppContext.BaseDirectory);
+    }
+
+    [GeneratedRegex("^Pay ")]
+    private static partial Regex PayButton();
+}
