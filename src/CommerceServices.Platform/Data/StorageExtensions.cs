@@ -1,4 +1,5 @@
 using CommerceServices.Platform.Hosting;
+using CommerceServices.Platform.Scaling;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Npgsql;
@@ -26,7 +27,7 @@ public static class StorageExtensions
                         throw new InvalidOperationException("Storage:ConnectionString is required when Storage:Provider is PostgreSql.");
                     }
 
-                    options.UseNpgsql(storage.ConnectionString);
+                    options.UseNpgsql(PostgresTimeouts.Apply(storage.ConnectionString));
                     break;
                 default:
                     throw new InvalidOperationException($"Storage:Provider '{storage.Provider}' is not supported: use Sqlite or PostgreSql.");

@@ -5,6 +5,7 @@ using CommerceServices.Platform.Gateway.Authentication;
 using CommerceServices.Platform.Payments;
 using CommerceServices.Platform.Registry;
 using CommerceServices.Platform.Hosting.Operator;
+using CommerceServices.Platform.Scaling;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Routing.Matching;
@@ -73,7 +74,8 @@ public static partial class PlatformApplication
         services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(
             Path.GetFullPath(builder.Configuration[$"{PlatformOptions.Section}:{nameof(PlatformOptions.DataDirectory)}"] ?? "data"),
             "data-protection-keys")));
-        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", timeout: TimeSpan.FromSeconds(4));
+        builder.AddPlatformScaleOut();
         return builder;
     }
 
@@ -86,7 +88,7 @@ public static partial class PlatformApplication
         app.UseRateLimiter();
         app.UseMiddleware<DataSpaceResolution>();
 
-        app.MapHealthChecks("/healthz");
+        app.MapHealthEndpoints();
         app.MapManagementApi();
         app.MapRegistryManagementApi();
         app.MapGatewayInfo();

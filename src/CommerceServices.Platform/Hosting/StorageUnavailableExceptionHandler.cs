@@ -1,4 +1,5 @@
 using System.Data.Common;
+using CommerceServices.Platform.Observability;
 using CommerceServices.Protocol;
 using Microsoft.AspNetCore.Diagnostics;
 
@@ -8,7 +9,7 @@ namespace CommerceServices.Platform.Hosting;
 /// Turns a database that cannot be reached (PostgreSQL restarting, SQLite locked past its timeout) into a clean
 /// 503 <c>storage_unavailable</c> with <c>Retry-After</c>, instead of a 500.
 /// </summary>
-internal sealed partial class StorageUnavailableExceptionHandler(ILogger<StorageUnavailableExceptionHandler> logger) : IExceptionHandler
+internal sealed partial class StorageUnavailableExceptionHandler(ILogger<StorageUnavailableExceptionHandler> logger, PlatformMetrics metrics) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -18,6 +19,7 @@ internal sealed partial class StorageUnavailableExceptionHandler(ILogger<Storage
         }
 
         LogUnavailable(logger, exception.GetType().Name);
+        metrics.StorageError(exception);
         httpContext.Response.Headers.RetryAfter = "2";
         await Problems.WriteAsync(httpContext, ProblemCodes.StorageUnavailable, "The database cannot be reached right now.");
         return true;

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using CommerceServices.Platform.Hosting;
+using CommerceServices.Platform.Observability;
 using CommerceServices.Protocol;
 using CommerceServices.Protocol.Keys;
 using CommerceServices.Protocol.Tokens;
@@ -24,7 +25,8 @@ internal sealed partial class GatewaySignatureAuthenticationHandler(
     KeyDirectory keys,
     ValidatedTokenCache validatedTokens,
     LastUseRecorder lastUse,
-    TimeProvider time)
+    TimeProvider time,
+    PlatformMetrics metrics)
     : AuthenticationHandler<GatewaySignatureOptions>(options, loggerFactory, encoder)
 {
     private const string RefusalItem = "cs:gateway-refusal";
@@ -104,8 +106,13 @@ internal sealed partial class GatewaySignatureAuthenticationHandler(
 
         // 4. The token: verified once, then remembered until it expires.
         var nowSeconds = now.ToUnixTimeSeconds();
-        if (!validatedTokens.IsValidated(token, key.KeyPairId, nowSeconds))
+        if (validatedTokens.IsValidated(token, key.KeyPairId, nowSeconds))
         {
+            metrics.TokenCacheHit();
+        }
+        else
+        {
+            metrics.TokenVerified();
             var verdict = await VerifyAsync(token, key, now);
             if (verdict.Code is not null)
             {
@@ -116,6 +123,7 @@ internal sealed partial class GatewaySignatureAuthenticationHandler(
         }
 
         lastUse.Record(key.KeyPairId, now);
+        metrics.GatewayAccepted();
         var principal = new ClaimsPrincipal(key.Identity);
         if (Events.OnValidated is { } onValidated)
         {
@@ -201,6 +209,7 @@ internal sealed partial class GatewaySignatureAuthenticationHandler(
     {
         Context.Items[RefusalItem] = new Refusal(code, message);
         LogRefused(Logger, code);
+        metrics.GatewayRefused(code);
         return AuthenticateResult.Fail(code);
     }
 
