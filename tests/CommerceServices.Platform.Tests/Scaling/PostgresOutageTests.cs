@@ -5,6 +5,10 @@ using CommerceServices.Platform.Data;
 using CommerceServices.Platform.Tests.Gateway;
 using CommerceServices.Protocol;
 using CommerceServices.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace CommerceServices.Platform.Tests.Scaling;
@@ -23,6 +27,15 @@ public sealed class PostgresOutageTests(ITestOutputHelper output)
         var account = await Nodes.CreateAccountAsync(nodes[0]);
         var key = await Nodes.CreateKeyAsync(nodes[0], account, GatewayEnvironment.Sandbox);
         var token = key.Token();
+
+        // Under load means warm: every node has served both kinds of call before the database goes.
+        foreach (var node in nodes.All)
+        {
+            using var gatewayCall = await Nodes.CallAsync(node, key, HttpMethod.Get, "/merchant-registry/v1/registry", token: token);
+            using var managementCall = await node.Management.GetAsync($"/api/v1/accounts/{account}");
+            Assert.Equal(HttpStatusCode.OK, gatewayCall.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, managementCall.StatusCode);
+        }
 
         var clock = Stopwatch.StartNew();
         var calls = new ConcurrentBag<Call>();
@@ -96,12 +109,11 @@ public sealed class PostgresOutageTests(ITestOutputHelper output)
     public async Task Readiness_SaysNotReadyWhileAMigrationIsMissing_AndLivenessDoesNotAsk()
     {
         await using var host = await PlatformHost.StartAsync(StorageProvider.PostgreSql);
-        await using var connection = new Npgsql.NpgsqlConnection(host.ConnectionString);
-        await connection.OpenAsync();
-        await using var remove = new Npgsql.NpgsqlCommand(
-            "DELETE FROM \"__EFMigrationsHistory\" WHERE \"MigrationId\" = (SELECT MAX(\"MigrationId\") FROM \"__EFMigrationsHistory\") RETURNING \"MigrationId\"",
-            connection);
-        var removed = (string)(await remove.ExecuteScalarAsync())!;
+        await using var scope = host.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
+        var history = db.GetService<IHistoryRepository>();
+        var last = (await db.Database.GetAppliedMigrationsAsync()).Max(StringComparer.Ordinal)!;
+        await db.Database.ExecuteSqlRawAsync(history.GetDeleteScript(last));
         using var http = new HttpClient();
 
         using (var ready = await http.GetAsync(new Uri(host.PortalUrl, "/readyz")))
@@ -111,10 +123,7 @@ public sealed class PostgresOutageTests(ITestOutputHelper output)
             Assert.Equal(HttpStatusCode.OK, live.StatusCode);
         }
 
-        await using var restore = new Npgsql.NpgsqlCommand(
-            "INSERT INTO \"__EFMigrationsHistory\" (\"MigrationId\", \"ProductVersion\") VALUES ($1, '10.0.0')", connection);
-        restore.Parameters.Add(new Npgsql.NpgsqlParameter { Value = removed });
-        await restore.ExecuteNonQueryAsync();
+        await db.Database.ExecuteSqlRawAsync(history.GetInsertScript(new HistoryRow(last, "10.0.0")));
         using var readyAgain = await http.GetAsync(new Uri(host.SandboxGatewayUrl, "/readyz"));
         Assert.Equal(HttpStatusCode.OK, readyAgain.StatusCode);
     }
