@@ -94,7 +94,7 @@ up() {
   local portal production sandbox
   portal=$(port); production=$(port); sandbox=$(port)
   {
-    printf 'global\n  maxconn 4096\n\ndefaults\n  mode http\n  option http-keep-alive\n  timeout connect 2s\n  timeout client 30s\n  timeout server 30s\n  retries 2\n  option redispatch\n'
+    printf 'global\n  maxconn 4096\n\ndefaults\n  mode http\n  option http-keep-alive\n  timeout connect 2s\n  timeout client 30s\n  timeout server 60s\n  retries 2\n  option redispatch\n'
     local listener index=0
     for listener in portal production sandbox; do
       local front=("$portal" "$production" "$sandbox")

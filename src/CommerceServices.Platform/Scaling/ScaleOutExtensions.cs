@@ -21,30 +21,16 @@ public static class ScaleOutExtensions
         services.AddMetrics();
         services.AddSingleton<PlatformMetrics>();
 
-        var storage = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
-        if (storage.Provider == StorageProvider.PostgreSql && !string.IsNullOrWhiteSpace(storage.ConnectionString))
+        // Configuration is read when the host starts, not here, so that settings added after this call count too.
+        services.AddHostedService<IHostedService>(sp =>
         {
-            services.AddHostedService(sp => new PostgresKeyChanges(PostgresTimeouts.Apply(storage.ConnectionString),
-                sp.GetRequiredService<KeyChangeFeed>(), sp.GetRequiredService<PlatformMetrics>(),
-                sp.GetRequiredService<ILogger<PostgresKeyChanges>>()));
-        }
-
-        var telemetry = builder.Configuration.GetSection(OpenTelemetryExportOptions.Section).Get<OpenTelemetryExportOptions>();
-        if (telemetry?.Endpoint is { } endpoint)
-        {
-            // Built here, not through the hosting packages: one provider, owned by the container, disposed at shutdown.
-            services.AddSingleton(_ => Sdk.CreateMeterProviderBuilder()
-                .AddMeter(PlatformMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
-                .AddOtlpExporter((exporter, reader) =>
-                {
-                    exporter.Endpoint = endpoint;
-                    exporter.Protocol = telemetry.Protocol == "grpc" ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
-                    reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = telemetry.ExportIntervalMilliseconds;
-                })
-                .Build());
-            services.AddHostedService<MeterProviderStarter>();
-        }
-
+            var storage = sp.GetRequiredService<IConfiguration>().GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+            return storage.Provider == StorageProvider.PostgreSql && !string.IsNullOrWhiteSpace(storage.ConnectionString)
+                ? new PostgresKeyChanges(PostgresTimeouts.Apply(storage.ConnectionString), sp.GetRequiredService<KeyChangeFeed>(),
+                    sp.GetRequiredService<PlatformMetrics>(), sp.GetRequiredService<ILogger<PostgresKeyChanges>>())
+                : new NothingToRun();
+        });
+        services.AddHostedService<MetricsExport>();
         return builder;
     }
 
@@ -59,16 +45,47 @@ public static class ScaleOutExtensions
         return app;
     }
 
-    /// <summary>Resolves the meter provider at start, so that export begins without waiting for a first use.</summary>
-    private sealed class MeterProviderStarter(MeterProvider provider) : IHostedService
+    /// <summary>
+    /// Exports the metrics over OTLP when <c>OpenTelemetry:Endpoint</c> is set. Built here with the SDK core, not
+    /// through the hosting packages: one provider, made at start and flushed and disposed at shutdown.
+    /// </summary>
+    private sealed class MetricsExport(IConfiguration configuration) : IHostedService, IDisposable
     {
-        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        private MeterProvider? _provider;
+
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            var telemetry = configuration.GetSection(OpenTelemetryExportOptions.Section).Get<OpenTelemetryExportOptions>();
+            if (telemetry?.Endpoint is { } endpoint)
+            {
+                _provider = Sdk.CreateMeterProviderBuilder()
+                    .AddMeter(PlatformMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+                    .AddOtlpExporter((exporter, reader) =>
+                    {
+                        exporter.Endpoint = endpoint;
+                        exporter.Protocol = telemetry.Protocol == "grpc" ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
+                        reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = telemetry.ExportIntervalMilliseconds;
+                    })
+                    .Build();
+            }
+
+            return Task.CompletedTask;
+        }
 
         public Task StopAsync(CancellationToken cancellationToken)
         {
-            provider.ForceFlush(2000);
+            _provider?.ForceFlush(2000);
             return Task.CompletedTask;
         }
+
+        public void Dispose() => _provider?.Dispose();
+    }
+
+    private sealed class NothingToRun : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }
 

@@ -37,6 +37,7 @@ public sealed class KilledMidWriteTests
             (await node.Management.PutAsync($"/api/v1/accounts/{account}/entitlements/payments", null)).EnsureSuccessStatusCode();
             var project = (await (await node.Management.GetAsync($"/api/v1/accounts/{account}/projects")).ReadNodeAsync())[0]!["id"]!.GetValue<string>();
             var gatewayKey = await Nodes.CreateKeyAsync(node, account, GatewayEnvironment.Production);
+            var keyAccount = await Nodes.CreateAccountAsync(node); // its pairs are replaced and rolled while the node dies
             var live = await CreateDataSpaceAsync(node, account, project, "live", "production");
             Assert.Equal(HttpStatusCode.Created, live.Status);
 
@@ -52,7 +53,7 @@ public sealed class KilledMidWriteTests
                 {
                     // New pairs and rolls for the same account and environments: each retires the pair before it.
                     var environment = n % 2 == 0 ? GatewayEnvironment.Sandbox : GatewayEnvironment.Production;
-                    var key = await Nodes.CreateKeyAsync(node, account, environment, graceSeconds: n % 3 == 0 ? 600 : null);
+                    var key = await Nodes.CreateKeyAsync(node, keyAccount, environment, graceSeconds: n % 3 == 0 ? 600 : null);
                     keys.Add(key.ApiKey);
                 }, killed.Token),
                 Writer(async n =>
@@ -110,7 +111,7 @@ public sealed class KilledMidWriteTests
             await node.DisposeAsync();
             node = await PlatformProcess.StartAsync(folder, settings);
 
-            var listed = (await (await node.Management.GetAsync($"/api/v1/accounts/{account}/keys")).ReadNodeAsync()).AsArray();
+            var listed = (await (await node.Management.GetAsync($"/api/v1/accounts/{keyAccount}/keys")).ReadNodeAsync()).AsArray();
             var stored = listed.Select(k => k!["apiKey"]!.GetValue<string>()).ToHashSet();
             Assert.All(keys, k => Assert.Contains(k, stored));
             foreach (var environment in new[] { "sandbox", "production" })
