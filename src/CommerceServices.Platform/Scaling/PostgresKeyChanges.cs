@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using CommerceServices.Platform.Accounts;
+using CommerceServices.Platform.Data;
 using CommerceServices.Platform.Observability;
 using Npgsql;
 
@@ -26,14 +27,22 @@ internal sealed partial class PostgresKeyChanges : BackgroundService
     private readonly KeyChangeFeed _feed;
     private readonly PlatformMetrics _metrics;
     private readonly ILogger<PostgresKeyChanges> _logger;
-    private readonly string _listenConnectionString;
-    private readonly NpgsqlDataSource _sender;
+    private readonly string _listenConnectionString = "";
+    private readonly NpgsqlDataSource? _sender;
 
-    public PostgresKeyChanges(string connectionString, KeyChangeFeed feed, PlatformMetrics metrics, ILogger<PostgresKeyChanges> logger)
+    /// <summary>Does nothing unless the storage is PostgreSQL (configuration read at start, when the host is built).</summary>
+    public PostgresKeyChanges(IConfiguration configuration, KeyChangeFeed feed, PlatformMetrics metrics, ILogger<PostgresKeyChanges> logger)
     {
         _feed = feed;
         _metrics = metrics;
         _logger = logger;
+        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        if (storage.Provider != StorageProvider.PostgreSql || string.IsNullOrWhiteSpace(storage.ConnectionString))
+        {
+            return;
+        }
+
+        var connectionString = PostgresTimeouts.Apply(storage.ConnectionString);
         // The listening connection is long-lived and owned here: outside the pool, so the pool never hands it out.
         _listenConnectionString = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
         _sender = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 2 }.ConnectionString);
@@ -43,16 +52,16 @@ internal sealed partial class PostgresKeyChanges : BackgroundService
     public override void Dispose()
     {
         _feed.Published -= Enqueue;
-        _sender.Dispose();
+        _sender?.Dispose();
         base.Dispose();
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(ListenAsync(stoppingToken), SendAsync(stoppingToken));
+        _sender is null ? Task.CompletedTask : Task.WhenAll(ListenAsync(stoppingToken), SendAsync(_sender, stoppingToken));
 
     private void Enqueue(string apiKey) => _outgoing.Writer.TryWrite(apiKey);
 
-    private async Task SendAsync(CancellationToken stoppingToken)
+    private async Task SendAsync(NpgsqlDataSource sender, CancellationToken stoppingToken)
     {
         try
         {
@@ -60,7 +69,7 @@ internal sealed partial class PostgresKeyChanges : BackgroundService
             {
                 try
                 {
-                    await using var command = _sender.CreateCommand($"SELECT pg_notify('{Channel}', $1)");
+                    await using var command = sender.CreateCommand($"SELECT pg_notify('{Channel}', $1)");
                     command.Parameters.Add(new NpgsqlParameter { Value = apiKey });
                     await command.ExecuteNonQueryAsync(stoppingToken);
                     _metrics.KeyChangeSent();

@@ -21,15 +21,8 @@ public static class ScaleOutExtensions
         services.AddMetrics();
         services.AddSingleton<PlatformMetrics>();
 
-        // Configuration is read when the host starts, not here, so that settings added after this call count too.
-        services.AddHostedService<IHostedService>(sp =>
-        {
-            var storage = sp.GetRequiredService<IConfiguration>().GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
-            return storage.Provider == StorageProvider.PostgreSql && !string.IsNullOrWhiteSpace(storage.ConnectionString)
-                ? new PostgresKeyChanges(PostgresTimeouts.Apply(storage.ConnectionString), sp.GetRequiredService<KeyChangeFeed>(),
-                    sp.GetRequiredService<PlatformMetrics>(), sp.GetRequiredService<ILogger<PostgresKeyChanges>>())
-                : new NothingToRun();
-        });
+        // Both read their configuration when the host is built, so that settings added after this call count too.
+        services.AddHostedService<PostgresKeyChanges>();
         services.AddHostedService<MetricsExport>();
         return builder;
     }
@@ -79,13 +72,6 @@ public static class ScaleOutExtensions
         }
 
         public void Dispose() => _provider?.Dispose();
-    }
-
-    private sealed class NothingToRun : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }
 
