@@ -73,7 +73,8 @@ up() {
   pg_port=$(port)
   bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
   mkdir -p "$dir/pg"
-  [[ $(id -u) -eq 0 ]] && chown postgres:postgres "$dir/pg" && chmod 755 "$dir"
+  # As root the server runs as the postgres user, which must be able to reach its folder (mktemp makes 0700 ones).
+  if [[ $(id -u) -eq 0 ]]; then chown postgres:postgres "$dir/pg"; chmod a+x "$dir" "$(dirname "$dir")"; fi
   log "starting PostgreSQL on 127.0.0.1:$pg_port"
   as_postgres "$bin/initdb" -D "$dir/pg/data" -U postgres --auth=trust -E UTF8 --no-sync >/dev/null
   as_postgres "$bin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/log" -w start \
