@@ -57,7 +57,7 @@ check() { # worker expected-status curl-args... ; appends to the worker's log
   if [[ $status != "$expected" ]]; then echo "$(date +%T) $worker: $status (expected $expected) $*" >>"$work/errors.log"; fi
 }
 gateway_worker() { # name
-  local token signed=0
+  local token="" signed=-1000
   while :; do
     if ((SECONDS - signed > 60)); then token=$(sign "$work/sandbox.pem"); signed=$SECONDS; fi
     check "$1" 200 -H "x-api-key: $(cat "$work/sandbox.key")" -H "x-gw-signature: $token" "$SANDBOX_URL/merchant-registry/v1/ping"
@@ -65,7 +65,7 @@ gateway_worker() { # name
   done
 }
 payments_worker() {
-  local token signed=0 n=0
+  local token="" signed=-1000 n=0
   while :; do
     if ((SECONDS - signed > 60)); then token=$(sign "$work/production.pem"); signed=$SECONDS; fi
     n=$((n + 1))
@@ -95,7 +95,8 @@ rss() { # -> "node1=123MB node2=..."
   local out="" i
   for ((i = 1; i <= ${NODES:-3}; i++)); do
     local pid; pid=$(cat "$CLUSTER_DIR/node$i.pid")
-    out+="node$i=$(($(awk '/VmRSS/ {print $2}' "/proc/$pid/status") / 1024))MB "
+    local kb; kb=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+    out+="node$i=${kb:+$((kb / 1024))MB}${kb:-gone} "
   done
   echo "${out% }"
 }
