@@ -13,7 +13,15 @@ cd "$(dirname "$0")/.."
 seconds=${1:-600}
 export CLUSTER_DIR=${CLUSTER_DIR:-$(mktemp -d)/cluster}
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; deploy/local-cluster.sh down; rm -rf "$work"' EXIT
+cleanup() {
+  local status=$?
+  kill $(jobs -p) 2>/dev/null || true
+  wait 2>/dev/null || true
+  deploy/local-cluster.sh down || true
+  rm -rf "$work"
+  exit "$status"
+}
+trap cleanup EXIT
 command -v openssl >/dev/null || { echo "openssl is needed to sign tokens" >&2; exit 1; }
 
 deploy/local-cluster.sh up
@@ -96,7 +104,7 @@ rss() { # -> "node1=123MB node2=..."
   for ((i = 1; i <= ${NODES:-3}; i++)); do
     local pid; pid=$(cat "$CLUSTER_DIR/node$i.pid")
     local kb; kb=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
-    out+="node$i=${kb:+$((kb / 1024))MB}${kb:-gone} "
+    if [[ -n $kb ]]; then out+="node$i=$((kb / 1024))MB "; else out+="node$i=gone "; fi
   done
   echo "${out% }"
 }
