@@ -24,6 +24,12 @@ if [[ -z ${COMMERCE_TEST_POSTGRES:-} ]] && ! ls /usr/lib/postgresql/*/bin/initdb
   install_packages postgresql || exit 1
 fi
 
+# The scale-out tests put three nodes behind HAProxy (deploy/local-cluster.sh, bench/soak.sh).
+if ! command -v haproxy >/dev/null 2>&1; then
+  log "installing HAProxy"
+  install_packages haproxy || exit 1
+fi
+
 # The gateway's compatibility test signs a token with openssl, an implementation independent of ours.
 if ! command -v openssl >/dev/null 2>&1; then
   log "installing openssl"

@@ -205,14 +205,3 @@ public sealed class KeyPairService(PlatformDbContext db, AuditLog audit, KeyChan
 
 /// <summary>A new pair: its record, its private key when the platform made it (shown once), and the pair it replaced.</summary>
 public sealed record IssuedKeyPair(KeyPair Key, string? PrivateKeyPem, KeyPair? Previous);
-
-/// <summary>
-/// Tells in-process listeners (the gateway's key cache) that a key was revoked, replaced or rolled, so the change
-/// takes effect on this node at once.
-/// </summary>
-public sealed class KeyChangeFeed
-{
-    public event Action<string>? KeyChanged;
-
-    public void Publish(string apiKey) => KeyChanged?.Invoke(apiKey);
-}

@@ -1,4 +1,5 @@
 using CommerceServices.Platform.Hosting;
+using CommerceServices.Platform.Scaling;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Options;
@@ -27,7 +28,7 @@ public static class StorageExtensions
                     options.UseSqlite(SqliteConnectionString(storage, platform));
                     break;
                 case StorageProvider.PostgreSql:
-                    options.UseNpgsql(storage.ConnectionString);
+                    options.UseNpgsql(PostgresTimeouts.Apply(storage.ConnectionString!));
                     break;
             }
 

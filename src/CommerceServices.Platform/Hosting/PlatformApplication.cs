@@ -7,6 +7,7 @@ using CommerceServices.Platform.Portal;
 using CommerceServices.Platform.Registry;
 using CommerceServices.Platform.Hosting.FirstRun;
 using CommerceServices.Platform.Hosting.Operator;
+using CommerceServices.Platform.Scaling;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Routing.Matching;
@@ -82,7 +83,8 @@ public static partial class PlatformApplication
             DataFolder.Resolve(builder.Configuration[$"{PlatformOptions.Section}:{nameof(PlatformOptions.DataDirectory)}"]),
             "data-protection-keys")));
         builder.AddFirstRunConventions();
-        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", timeout: TimeSpan.FromSeconds(4));
+        builder.AddPlatformScaleOut();
         return builder;
     }
 
@@ -96,7 +98,7 @@ public static partial class PlatformApplication
         app.UseRateLimiter();
         app.UseMiddleware<DataSpaceResolution>();
 
-        app.MapHealthChecks("/healthz");
+        app.MapHealthEndpoints();
         app.MapManagementApi();
         app.MapRegistryManagementApi();
         app.MapPortal();

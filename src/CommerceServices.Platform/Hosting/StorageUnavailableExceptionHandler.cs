@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Net.Sockets;
+using CommerceServices.Platform.Observability;
 using CommerceServices.Protocol;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Data.Sqlite;
@@ -14,13 +15,14 @@ namespace CommerceServices.Platform.Hosting;
 /// not expect, a bad query: a bug) answers 500 <c>internal_error</c> and is logged as an error with its exception, never
 /// claiming that the database is down. Other exceptions are left to the framework (500 <c>internal_error</c>).
 /// </summary>
-internal sealed partial class StorageUnavailableExceptionHandler(ILogger<StorageUnavailableExceptionHandler> logger) : IExceptionHandler
+internal sealed partial class StorageUnavailableExceptionHandler(ILogger<StorageUnavailableExceptionHandler> logger, PlatformMetrics metrics) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         if (StorageFailures.IsUnreachable(exception))
         {
             LogUnavailable(logger, exception.GetType().Name, exception.GetBaseException().Message);
+            metrics.StorageError(exception);
             httpContext.Response.Headers.RetryAfter = "2";
             await Problems.WriteAsync(httpContext, ProblemCodes.StorageUnavailable, "The database cannot be reached right now.");
             return true;

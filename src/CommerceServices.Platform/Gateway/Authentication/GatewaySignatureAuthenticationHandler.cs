@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
 using CommerceServices.Platform.Hosting;
+using CommerceServices.Platform.Observability;
 using CommerceServices.Protocol;
 using CommerceServices.Protocol.Keys;
 using CommerceServices.Protocol.Tokens;
@@ -27,7 +28,8 @@ internal sealed partial class GatewaySignatureAuthenticationHandler(
     ValidatedTokenCache validatedTokens,
     LastUseRecorder lastUse,
     FailureThrottle failures,
-    TimeProvider time)
+    TimeProvider time,
+    PlatformMetrics metrics)
     : AuthenticationHandler<GatewaySignatureOptions>(options, loggerFactory, encoder)
 {
     private const int MaximumApiKeyHeaderLength = 256;
@@ -108,7 +110,11 @@ internal sealed partial class GatewaySignatureAuthenticationHandler(
 
         // 4. The token: verified once, then remembered until it expires.
         var nowSeconds = now.ToUnixTimeSeconds();
-        if (!validatedTokens.IsValidated(token, key.KeyPairId, nowSeconds))
+        if (validatedTokens.IsValidated(token, key.KeyPairId, nowSeconds))
+        {
+            metrics.TokenCacheHit();
+        }
+        else
         {
             // Bad signatures are counted per key and client address, in a bucket of their own: someone sending bad
             // tokens for this key is stopped before any RSA work, while the key's real instance (another address, or a
@@ -122,6 +128,7 @@ internal sealed partial class GatewaySignatureAuthenticationHandler(
                     "Retry-After. Check that the connector holds the private key made with this API key.", retryAfter);
             }
 
+            metrics.TokenVerified();
             var verdict = Verify(token, key, now);
             if (verdict.Code is not null)
             {
@@ -137,6 +144,7 @@ internal sealed partial class GatewaySignatureAuthenticationHandler(
         }
 
         lastUse.Record(key.KeyPairId, now);
+        metrics.GatewayAccepted();
         var principal = new ClaimsPrincipal(key.Identity);
         if (Events.OnValidated is { } onValidated)
         {
@@ -247,6 +255,7 @@ internal sealed partial class GatewaySignatureAuthenticationHandler(
     private AuthenticateResult Refuse(string code, string message, TimeSpan? retryAfter = null)
     {
         LogRefused(Logger, code);
+        metrics.GatewayRefused(code);
         return AuthenticateResult.Fail(new GatewayRefusalException(code, message, retryAfter));
     }
 

@@ -3,6 +3,7 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using CommerceServices.Platform.Accounts;
 using CommerceServices.Platform.Data;
+using CommerceServices.Platform.Observability;
 using CommerceServices.Protocol;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
@@ -43,9 +44,10 @@ public sealed class GatewayKey
 
 /// <summary>
 /// API key → <see cref="GatewayKey"/>, cached. A revoke, delete or roll on this node drops the entry at once (through
-/// <see cref="KeyChangeFeed"/>); every entry is read again after <see cref="GatewayOptions.KeyCacheSeconds"/>, so a
-/// change made on another node applies within that time. Unknown keys are cached too, so a flood of made-up keys
-/// costs one query per key per period.
+/// <see cref="KeyChangeFeed"/>), and so does the same change on another node when PostgreSQL notifies it; every entry
+/// is read again after <see cref="GatewayOptions.KeyCacheSeconds"/>, the fallback when a notification is missed.
+/// Unknown keys are cached too, so a flood of made-up keys costs one query per key per period. When the database
+/// cannot be reached, a stale entry is not used for long: the read fails and the request is a 503, never a 401.
 /// </summary>
 public sealed class KeyDirectory : IDisposable
 {
@@ -55,14 +57,23 @@ public sealed class KeyDirectory : IDisposable
     private readonly TimeProvider _time;
     private readonly long _ttlTicks;
 
-    public KeyDirectory(IServiceScopeFactory scopes, KeyChangeFeed changes, TimeProvider time, IOptions<GatewayOptions> options)
+    public KeyDirectory(IServiceScopeFactory scopes, KeyChangeFeed changes, TimeProvider time, IOptions<GatewayOptions> options,
+        PlatformMetrics metrics)
     {
         _scopes = scopes;
         _changes = changes;
         _time = time;
         _ttlTicks = (long)(Math.Max(0, options.Value.KeyCacheSeconds) * time.TimestampFrequency);
         _changes.KeyChanged += Forget;
+        _changes.AllKeysChanged += ForgetAll;
+        metrics.ObserveKeyCacheSize(() => _entries.Count);
     }
+
+    /// <summary>A cached key pair was dropped (its id), so that what was derived from it can go too.</summary>
+    public event Action<string>? KeyPairForgotten;
+
+    /// <summary>Every cached key was dropped.</summary>
+    public event Action? Cleared;
 
     /// <summary>The key, or null when no key pair has this API key.</summary>
     public async ValueTask<GatewayKey?> FindAsync(string apiKey, CancellationToken cancellationToken)
@@ -70,8 +81,10 @@ public sealed class KeyDirectory : IDisposable
         var now = _time.GetTimestamp();
         if (_entries.TryGetValue(apiKey, out var entry))
         {
-            // Fresh, or stale while another request is reading it again: use what we have.
-            if (now - entry.LoadedAt < _ttlTicks || Interlocked.Exchange(ref entry.Refreshing, 1) == 1)
+            // Fresh, or stale while another request is reading it again: use what we have. Only briefly stale,
+            // though: while the database is away a refresh keeps failing, and the old answer must not outlive it.
+            var age = now - entry.LoadedAt;
+            if (age < _ttlTicks || (age < 2 * _ttlTicks && Interlocked.Exchange(ref entry.Refreshing, 1) == 1))
             {
                 return entry.Key;
             }
@@ -101,9 +114,25 @@ public sealed class KeyDirectory : IDisposable
     public GatewayKey? TryGetFresh(string apiKey) =>
         _entries.TryGetValue(apiKey, out var entry) && _time.GetTimestamp() - entry.LoadedAt < _ttlTicks ? entry.Key : null;
 
-    public void Forget(string apiKey) => _entries.TryRemove(apiKey, out _);
+    public void Forget(string apiKey)
+    {
+        if (_entries.TryRemove(apiKey, out var entry) && entry.Key is { } key)
+        {
+            KeyPairForgotten?.Invoke(key.KeyPairId);
+        }
+    }
 
-    public void Dispose() => _changes.KeyChanged -= Forget;
+    public void ForgetAll()
+    {
+        _entries.Clear();
+        Cleared?.Invoke();
+    }
+
+    public void Dispose()
+    {
+        _changes.KeyChanged -= Forget;
+        _changes.AllKeysChanged -= ForgetAll;
+    }
 
     private async Task<GatewayKey?> LoadAsync(string apiKey, GatewayKey? previous, CancellationToken cancellationToken)
     {

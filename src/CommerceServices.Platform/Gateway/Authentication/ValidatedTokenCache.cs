@@ -7,11 +7,32 @@ namespace CommerceServices.Platform.Gateway.Authentication;
 /// Tokens already verified, so that a client reusing one token until shortly before its <c>exp</c> (as the protocol
 /// allows) costs one RSA verification per token rather than one per request. An entry matches only the exact token
 /// string and the key pair that verified it; whether that key is still usable is checked on every request anyway.
+/// The tokens of a key pair go when the key directory drops that pair (a revocation here or on another node).
 /// </summary>
-internal sealed class ValidatedTokenCache(IOptionsMonitor<GatewaySignatureOptions> options)
+internal sealed class ValidatedTokenCache
 {
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
-    private readonly int _capacity = options.Get(GatewaySignatureDefaults.AuthenticationScheme).ValidatedTokenCacheSize;
+    private readonly int _capacity;
+
+    public ValidatedTokenCache(IOptionsMonitor<GatewaySignatureOptions> options, KeyDirectory keys)
+    {
+        _capacity = options.Get(GatewaySignatureDefaults.AuthenticationScheme).ValidatedTokenCacheSize;
+        keys.KeyPairForgotten += ForgetKeyPair;
+        keys.Cleared += _entries.Clear;
+    }
+
+    public int Count => _entries.Count;
+
+    private void ForgetKeyPair(string keyPairId)
+    {
+        foreach (var (token, entry) in _entries)
+        {
+            if (entry.KeyPairId == keyPairId)
+            {
+                _entries.TryRemove(token, out _);
+            }
+        }
+    }
 
     public bool IsValidated(string token, string keyPairId, long nowUnixSeconds) =>
         _entries.TryGetValue(token, out var entry) && entry.KeyPairId == keyPairId && nowUnixSeconds < entry.UsableUntil;
