@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Soak (DESIGN.md section 6, reliability): mixed traffic through the balancer of deploy/local-cluster.sh for a while,
 # then the count of unexpected answers and each node's resident memory at the start (after warm-up) and at the end.
-# Traffic, all through HAProxy: signed gateway calls (ping, registry) on the sandbox gateway, payments recorded on
-# the production gateway, management calls on the portal, and a key rolled every few seconds whose new key is used
+# Traffic, all through HAProxy: signed gateway calls (ping, registry) on the sandbox gateway, sandbox payments
+# (authorized with a test card, each with an Idempotency-Key) in a testing data space, management calls on the portal, and a key rolled every few seconds whose new key is used
 # at once. Every answer must be the expected 2xx; anything else (or a failed connection) is an error.
 #
 #   bench/soak.sh [seconds=600]        exits non-zero when any error was seen
@@ -50,7 +50,7 @@ new_key() { # account environment name [grace] -> writes $work/name.key and $wor
 account=$(api -d '{"email":"soak@example.com"}' "$PORTAL_URL/api/v1/accounts" | json '["id"]')
 api -X PUT "$PORTAL_URL/api/v1/accounts/$account/entitlements/payments" >/dev/null
 project=$(api "$PORTAL_URL/api/v1/accounts/$account/projects" | json '[0]["id"]')
-space=$(api -d "{\"projectId\":\"$project\",\"name\":\"live\",\"type\":\"production\"}" "$PORTAL_URL/api/v1/accounts/$account/data-spaces" | json '["id"]')
+space=$(api -d "{\"projectId\":\"$project\",\"name\":\"till\",\"type\":\"testing\"}" "$PORTAL_URL/api/v1/accounts/$account/data-spaces" | json '["id"]')
 new_key "$account" sandbox sandbox
 new_key "$account" production production
 roller=$(api -d '{"email":"soak-roller@example.com"}' "$PORTAL_URL/api/v1/accounts" | json '["id"]')
@@ -75,11 +75,12 @@ gateway_worker() { # name
 payments_worker() {
   local token="" signed=-1000 n=0
   while :; do
-    if ((SECONDS - signed > 60)); then token=$(sign "$work/production.pem"); signed=$SECONDS; fi
+    if ((SECONDS - signed > 60)); then token=$(sign "$work/sandbox.pem"); signed=$SECONDS; fi
     n=$((n + 1))
-    check payments 201 -H "x-api-key: $(cat "$work/production.key")" -H "x-gw-signature: $token" -H "x-data-space-id: $space" \
-      -H 'content-type: application/json' -d "{\"reference\":\"soak-$n\",\"amount\":1999,\"currency\":\"EUR\"}" \
-      "$PRODUCTION_URL/payments/v1/payments"
+    check payments 201 -H "x-api-key: $(cat "$work/sandbox.key")" -H "x-gw-signature: $token" -H "x-data-space-id: $space" \
+      -H "Idempotency-Key: soak-$$-$n" -H 'content-type: application/json' \
+      -d "{\"reference\":\"soak-$n\",\"amount\":1999,\"currency\":\"EUR\",\"card\":{\"number\":\"4111111111111111\",\"expMonth\":12,\"expYear\":2034,\"cvc\":\"737\"}}" \
+      "$SANDBOX_URL/payments/v1/payments"
   done
 }
 management_worker() {

@@ -95,7 +95,7 @@ public static class Screenshots
 {
     public static readonly int[] Widths = [1280, 390];
 
-    public static string Folder { get; } = FindFolder();
+    public static string Folder { get; } = RepositoryPaths.ScreenshotFolder();
 
     public static async Task TakeAsync(IPage page, string name)
     {
@@ -106,18 +106,5 @@ public static class Screenshots
         }
 
         await page.SetViewportSizeAsync(1280, 900);
-    }
-
-    private static string FindFolder()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "CommerceServices.slnx")))
-            {
-                return Directory.CreateDirectory(Path.Combine(directory.FullName, "docs", "screenshots")).FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root (CommerceServices.slnx) was not found above the test binaries.");
     }
 }

@@ -53,10 +53,15 @@ public sealed class Merchant(PlatformHost platform, string accountId)
         return holdings.Where(h => h?["service"]?.GetValue<string>() == "payments").Sum(h => h!["items"]!.GetValue<int>());
     }
 
-    /// <summary>Copies one data space's data into another with the management API (R18), as an operator would.</summary>
+    /// <summary>
+    /// Copies one data space's data into another with the management API (R18), as an operator would, for the instance
+    /// the target is bound to (the platform copies into a bound data space only for its own instance).
+    /// </summary>
     public async Task CopyAsync(string from, string to)
     {
-        using var response = await platform.Management.PostAsJsonAsync($"api/v1/accounts/{AccountId}/data-spaces/{to}/copy", new { from });
+        using var target = await platform.Management.GetAsync($"api/v1/accounts/{AccountId}/data-spaces/{to}");
+        var instanceId = (await target.ReadNodeAsync())["instanceId"]?.GetValue<string>();
+        using var response = await platform.Management.PostAsJsonAsync($"api/v1/accounts/{AccountId}/data-spaces/{to}/copy", new { from, instanceId });
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
     }
 

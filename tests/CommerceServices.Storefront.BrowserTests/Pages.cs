@@ -1,3 +1,4 @@
+using CommerceServices.Testing;
 using System.Text.RegularExpressions;
 
 namespace CommerceServices.Storefront.BrowserTests;
@@ -63,11 +64,10 @@ public static partial class Pages
         await page.GetByRole(AriaRole.Button, new() { NameRegex = PayButton() }).ClickAsync();
     }
 
-    /// <summary>Saves the page at desktop and phone widths into docs/screenshots, for the README.</summary>
+    /// <summary>Saves the page at desktop and phone widths (see <see cref="RepositoryPaths.ScreenshotFolder"/>).</summary>
     public static async Task ScreenshotAsync(IPage page, string name)
     {
-        var folder = Path.Combine(RepositoryRoot(), "docs", "screenshots");
-        Directory.CreateDirectory(folder);
+        var folder = RepositoryPaths.ScreenshotFolder();
         foreach (var (width, height) in new[] { (1280, 900), (390, 844) })
         {
             await page.SetViewportSizeAsync(width, height);
@@ -75,19 +75,6 @@ public static partial class Pages
         }
 
         await page.SetViewportSizeAsync(1280, 900);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "CommerceServices.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root (CommerceServices.slnx) was not found above " + AppContext.BaseDirectory);
     }
 
     [GeneratedRegex("^Pay ")]

@@ -38,9 +38,9 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
     public ValidateOptionsResult Validate(string? name, GatewayOptions options)
     {
         var failures = new List<string>();
-        if (!(options.KeyCacheSeconds is >= 0 and <= 60))
+        if (!(options.KeyCacheSeconds is >= 0 and <= 3600))
         {
-            failures.Add($"{GatewayOptions.Section}:{nameof(GatewayOptions.KeyCacheSeconds)} must be between 0 and 60 seconds (it is {options.KeyCacheSeconds}).");
+            failures.Add($"{GatewayOptions.Section}:{nameof(GatewayOptions.KeyCacheSeconds)} must be between 0 and 3600 seconds (it is {options.KeyCacheSeconds}).");
         }
 
         if (!(options.LastUseFlushSeconds is >= 0.05 and <= 3600))

@@ -17,6 +17,8 @@ internal sealed class PaymentsDataStore(PlatformDbContext db) : IDataSpaceStore
 
     public string ItemsName => "payments and refunds";
 
+    public string ItemName => "payment or refund";
+
     public async Task<int> CountAsync(string dataSpaceId, CancellationToken cancellationToken) =>
         await db.Payments.CountAsync(p => p.DataSpaceId == dataSpaceId, cancellationToken)
         + await db.PaymentRefunds.CountAsync(r => r.DataSpaceId == dataSpaceId, cancellationToken);

@@ -292,11 +292,11 @@ public abstract class RegistryTests(PlatformFixture fixture)
     public async Task Copy_IntoADataSpaceBoundToAnotherInstance_IsRefused_AndCopiesNothing_ThroughTheGatewayAndTheManagementApi()
     {
         var (account, project) = await AccountAsync(entitled: true);
-        var key = await GatewayFixture.CreateKeyAsync(Platform, account, GatewayEnvironment.Production);
-        var from = await DataSpaceIdAsync(await CreateDataSpaceAsync(account, project, "live", "production"));
-        var to = await DataSpaceIdAsync(await CreateDataSpaceAsync(account, project, "staging", "testing"));
+        var key = await GatewayFixture.CreateKeyAsync(Platform, account, GatewayEnvironment.Sandbox);
+        var from = await DataSpaceIdAsync(await CreateDataSpaceAsync(account, project, "staging", "testing"));
+        var to = await DataSpaceIdAsync(await CreateDataSpaceAsync(account, project, "dev", "testing"));
         Assert.Equal(HttpStatusCode.Created,
-            (await Gateway(key, HttpMethod.Post, "/payments/v1/payments", new { reference = "order-1", amount = 100, currency = "EUR" }, from)).StatusCode);
+            (await Gateway(key, HttpMethod.Post, "/payments/v1/payments", Payments.Merchant.Payment(100, "EUR"), from)).StatusCode);
         Assert.Equal(HttpStatusCode.OK,
             (await Gateway(key, HttpMethod.Put, $"/merchant-registry/v1/registry/data-spaces/{to}/instance", new { instanceId = "shop-other" })).StatusCode);
 
@@ -314,7 +314,7 @@ public abstract class RegistryTests(PlatformFixture fixture)
         Assert.All(target["holdings"]!.AsArray(), h => Assert.Equal(0, h!["items"]!.GetValue<int>()));
         var copied = await Gateway(key, HttpMethod.Post, $"/merchant-registry/v1/registry/data-spaces/{to}/copy", new { from, instanceId = "shop-other" });
         Assert.Equal(HttpStatusCode.OK, copied.StatusCode);
-        Assert.Equal("1 payment", (await copied.Content.ReadFromJsonAsync<CopyResult>())!.Copied.Single().Describe());
+        Assert.Equal("1 payment or refund", (await copied.Content.ReadFromJsonAsync<CopyResult>())!.Copied.Single().Describe());
     }
 
     [Fact]
@@ -334,7 +334,7 @@ public abstract class RegistryTests(PlatformFixture fixture)
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
         var problem = await refused.ReadNodeAsync();
         Assert.Equal(ProblemCodes.DataSpaceNotEmpty, problem["code"]!.GetValue<string>());
-        Assert.Contains("would lose 1 payment and", problem["detail"]!.GetValue<string>());
+        Assert.Contains("would lose 1 payment or refund and", problem["detail"]!.GetValue<string>());
         Assert.DoesNotContain("item", problem["detail"]!.GetValue<string>());
         Assert.Contains("shop-live", problem["detail"]!.GetValue<string>());
         Assert.Contains("--force", problem["detail"]!.GetValue<string>()); // the real flag, not "delete with force"

@@ -75,13 +75,13 @@ public sealed class RegistryWriteTests
     public async Task Copy_ThatFailsPartWay_LeavesNothingBehind()
     {
         await using var host = await PlatformHost.StartAsync(services: s => s.AddScoped<IDataSpaceStore, FailingCopyStore>());
-        var (account, from) = await DataSpaceAsync(host, "production");
+        var (account, from) = await DataSpaceAsync(host, "testing");
         var to = await NewDataSpaceAsync(host, account, "testing");
-        var key = await GatewayFixture.CreateKeyAsync(host, account, GatewayEnvironment.Production);
+        var key = await GatewayFixture.CreateKeyAsync(host, account, GatewayEnvironment.Sandbox);
         for (var i = 0; i < 2; i++)
         {
             using var paid = await SignedAsync(host, key, HttpMethod.Post, "/payments/v1/payments",
-                new { reference = $"order-{i}", amount = 100, currency = "EUR" }, from);
+                Payments.Merchant.Payment(100, "EUR", reference: $"order-{i}"), from);
             Assert.Equal(HttpStatusCode.Created, paid.StatusCode);
         }
 

@@ -58,21 +58,29 @@ public static partial class FirstRunExtensions
     }
 }
 
-/// <summary>Logs failed database commands at Error, except unique-index hits, which callers turn into 409 refusals.</summary>
+/// <summary>
+/// Logs failed database commands at Error, except the expected ones: unique-index hits (callers turn them into 409
+/// refusals), an unreachable database (answered 503 and logged once as a warning by the exception handler), and the
+/// migrator's probe for its history table on a database that has none yet.
+/// </summary>
 internal sealed partial class ExpectedConflictInterceptor(ILogger<ExpectedConflictInterceptor> logger) : DbCommandInterceptor
 {
-    public override void CommandFailed(System.Data.Common.DbCommand command, CommandErrorEventData eventData) => Report(eventData);
+    private const string MigrationsHistoryTable = "__EFMigrationsHistory";
+
+    public override void CommandFailed(System.Data.Common.DbCommand command, CommandErrorEventData eventData) => Report(command, eventData);
 
     public override Task CommandFailedAsync(System.Data.Common.DbCommand command, CommandErrorEventData eventData,
         CancellationToken cancellationToken = default)
     {
-        Report(eventData);
+        Report(command, eventData);
         return Task.CompletedTask;
     }
 
-    private void Report(CommandErrorEventData eventData)
+    private void Report(System.Data.Common.DbCommand command, CommandErrorEventData eventData)
     {
-        if (eventData.Exception.IsUniqueViolation() || eventData.Exception is OperationCanceledException)
+        if (eventData.Exception.IsUniqueViolation() || eventData.Exception is OperationCanceledException
+            || StorageFailures.IsUnreachable(eventData.Exception)
+            || command.CommandText.Contains(MigrationsHistoryTable, StringComparison.Ordinal))
         {
             return;
         }
