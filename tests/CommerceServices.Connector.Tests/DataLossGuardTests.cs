@@ -25,7 +25,7 @@ public sealed class DataLossGuardTests(ConnectorFixture platform) : IClassFixtur
 
         Assert.Equal(ConnectorCodes.DataLossConfirmationRequired, moved.Code);
         Assert.Equal([new Holding("payments", 3, "payments and refunds", "payment or refund")], moved.WouldLose);
-        Assert.Contains("which holds 3 payments.", moved.Message, StringComparison.Ordinal);
+        Assert.Contains("which holds 3 payments and refunds.", moved.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("items", moved.Message, StringComparison.Ordinal);
         Assert.Contains($"commerce-services connector use-data-space --store {test.Connector.State.Store.Directory} --data-space {testing} --carry-over",
             moved.Message, StringComparison.Ordinal);
@@ -62,7 +62,7 @@ public sealed class DataLossGuardTests(ConnectorFixture platform) : IClassFixtur
         Assert.True(moved.Success, moved.Message);
         Assert.Equal([new Holding("payments", 3, "payments and refunds", "payment or refund")], moved.Copied);
         Assert.Contains("Carried over from", moved.Message, StringComparison.Ordinal);
-        Assert.Contains(": 3 payments.", moved.Message, StringComparison.Ordinal);
+        Assert.Contains(": 3 payments and refunds.", moved.Message, StringComparison.Ordinal);
         Assert.Equal(testing, test.Connector.Settings.DataSpaceId);
         var target = await platform.DataSpaceAsync(account, testing);
         Assert.Equal(test.Connector.Settings.InstanceId, target["instanceId"]!.GetValue<string>());
