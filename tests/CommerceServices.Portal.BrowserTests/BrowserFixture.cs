@@ -11,8 +11,6 @@ namespace CommerceServices.Portal.BrowserTests;
 /// </summary>
 public sealed class BrowserFixture : IAsyncLifetime
 {
-    public const string ChromiumPath = "/usr/bin/chromium";
-
     private IPlaywright? _playwright;
 
     public PlatformHost Host { get; private set; } = null!;
@@ -25,9 +23,9 @@ public sealed class BrowserFixture : IAsyncLifetime
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
-            ExecutablePath = ChromiumPath,
+            ExecutablePath = DebianChromium.ExecutablePath,
             Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+            Args = DebianChromium.Args,
         });
     }
 

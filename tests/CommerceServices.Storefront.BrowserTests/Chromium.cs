@@ -1,3 +1,4 @@
+using CommerceServices.Testing;
 namespace CommerceServices.Storefront.BrowserTests;
 
 /// <summary>
@@ -6,8 +7,6 @@ namespace CommerceServices.Storefront.BrowserTests;
 /// </summary>
 public sealed class Chromium : IAsyncLifetime
 {
-    public const string ExecutablePath = "/usr/bin/chromium";
-
     private IPlaywright? _playwright;
 
     public IBrowser Browser { get; private set; } = null!;
@@ -17,9 +16,9 @@ public sealed class Chromium : IAsyncLifetime
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
-            ExecutablePath = ExecutablePath,
+            ExecutablePath = DebianChromium.ExecutablePath,
             Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+            Args = DebianChromium.Args,
         });
     }
 
