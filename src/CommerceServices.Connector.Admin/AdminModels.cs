@@ -79,7 +79,7 @@ public static class RefusalAdvice
         ProblemCodes.NotEntitled => "The account is not entitled to Payment Services. Ask the platform's operator to grant it; keys made by an entitled account are needed.",
         ProblemCodes.TokenExpired or ProblemCodes.TokenNotYetValid or ConnectorCodes.ClockSkew => "Set this machine's clock right (for example, turn on NTP time sync).",
         ConnectorCodes.PlatformUnreachable => "The platform did not answer. Check that it is running and that the gateway URL is right; the keys themselves were not checked.",
-        ConnectorCodes.MalformedPrivateKey => "Paste the whole private key, from -----BEGIN PRIVATE KEY----- to -----END PRIVATE KEY-----, or upload the .pem file.",
+        ConnectorCodes.MalformedPrivateKey => $"Paste the whole private key, from {Protocol.Keys.RsaPem.Pkcs8PrivateKeyBegin} to its END line, or upload the .pem file.",
         ConnectorCodes.NotConfigured => "Enter the API key and private key of the environment this instance runs in, then choose a data space.",
         ConnectorCodes.DataSpaceNotBound => "Save the SaaS identifier again to bind the data space to this instance.",
         ConnectorCodes.DataLossConfirmationRequired => "Choose whether to carry the data over into the new data space or to leave it behind.",

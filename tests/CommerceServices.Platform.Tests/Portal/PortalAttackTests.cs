@@ -121,7 +121,7 @@ public sealed class PortalAttackTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, shown.StatusCode);
         Assert.True(shown.Headers.CacheControl!.NoStore);
         var html = await shown.Content.ReadAsStringAsync();
-        var begin = html.IndexOf("-----BEGIN PRIVATE KEY-----", StringComparison.Ordinal);
+        var begin = html.IndexOf(CommerceServices.Protocol.Keys.RsaPem.Pkcs8PrivateKeyBegin, StringComparison.Ordinal);
         Assert.True(begin > 0, html);
         // The middle of the key's base64: unmistakably the private key, whatever the line breaks around it.
         var body = html.Substring(begin + 200, 40);
