@@ -1,0 +1,6 @@
+using System.CommandLine;
+using CommerceServices.LoadTool.Commands;
+
+var root = new RootCommand("Benchmark helper for bench/*.sh: makes tokens and keys, drives .NET clients against a running platform.");
+root.Subcommands.Add(TokensCommand.Build());
+return await root.Parse(args).InvokeAsync();
