@@ -4,7 +4,7 @@
 #
 #   bench_build                         dotnet build -c Release of the platform and the bench tools (once per script)
 #   bench_postgres_start                throwaway PostgreSQL on a free port; sets BENCH_PG_CONNECTION
-#   bench_platform_start [storage] [extra platform args...]
+#   bench_platform_start [storage] [extra platform args...]     (BENCH_PLATFORM_CPU: a command prefix, taskset -c 1)
 #                                       storage = sqlite (default) or postgres; sets PORTAL, PRODUCTION, SANDBOX (URLs),
 #                                       BENCH_PLATFORM_PID; the data folder is $BENCH_WORK/data
 #   bench_platform_stop                 stops it (the data folder stays until bench_cleanup)
@@ -59,7 +59,8 @@ bench_platform_start() {
     [[ -n ${BENCH_PG_CONNECTION:-} ]] || bench_postgres_start
     storage_args=(--Storage:Provider=PostgreSql "--Storage:ConnectionString=$BENCH_PG_CONNECTION")
   fi
-  dotnet "$BENCH_PLATFORM_DLL" \
+  # shellcheck disable=SC2086 # BENCH_PLATFORM_CPU is a command prefix (taskset -c 1), empty by default
+  ${BENCH_PLATFORM_CPU:-} dotnet "$BENCH_PLATFORM_DLL" \
     --Platform:PortalUrl="http://127.0.0.1:$portal" --Platform:ProductionGatewayUrl="http://127.0.0.1:$production" \
     --Platform:SandboxGatewayUrl="http://127.0.0.1:$sandbox" --Platform:DataDirectory="$BENCH_WORK/data" \
     --Platform:OperatorToken="$BENCH_OPERATOR_TOKEN" --Gateway:RateLimitPerSecond=1000000 --Gateway:RateLimitBurst=10000000 \
@@ -105,10 +106,12 @@ bench_key() {
 bench_rss() { awk '/VmRSS/ {printf "%.0f\n", $2 / 1024}' "/proc/$1/status"; }
 
 # wrk_run url [wrk args...] [-- script args] -> requests/sec on stdout; fails on any error or non-2xx answer.
-# WRK_SECONDS (default 3) and WRK_CONNECTIONS (default 32) set the run.
+# WRK_SECONDS (default 3), WRK_CONNECTIONS (default 32) and WRK_THREADS (default 2) set the run; WRK_PREFIX is a
+# command prefix for wrk (taskset -c 0).
 wrk_run() {
   local url=$1; shift
-  local out; out=$(wrk -t2 -c"${WRK_CONNECTIONS:-32}" -d"${WRK_SECONDS:-3}s" --latency "$url" "$@")
+  # shellcheck disable=SC2086
+  local out; out=$(${WRK_PREFIX:-} wrk -t"${WRK_THREADS:-2}" -c"${WRK_CONNECTIONS:-32}" -d"${WRK_SECONDS:-3}s" --latency "$url" "$@")
   if grep -qE "Non-2xx|Socket errors" <<<"$out"; then echo "errors during the run:" >&2; echo "$out" >&2; return 1; fi
   awk '/Requests\/sec/ {print $2}' <<<"$out"
 }

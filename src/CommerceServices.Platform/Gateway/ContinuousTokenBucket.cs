@@ -37,7 +37,13 @@ internal sealed class ContinuousTokenBucket(double perSecond, int burst, TimePro
         }
     }
 
-    protected override RateLimitLease AttemptAcquireCore(int permitCount)
+    protected override RateLimitLease AttemptAcquireCore(int permitCount) =>
+        TryTake(permitCount, out var retryAfter) ? Lease.Admitted : new Lease(retryAfter);
+
+    /// <summary>Takes one token; when there is none, says how long until one is earned. Allocates nothing.</summary>
+    public bool TryTake(out TimeSpan retryAfter) => TryTake(1, out retryAfter);
+
+    private bool TryTake(int permitCount, out TimeSpan retryAfter)
     {
         lock (_lock)
         {
@@ -47,11 +53,12 @@ internal sealed class ContinuousTokenBucket(double perSecond, int burst, TimePro
             {
                 _tokens = available - permitCount;
                 _updatedAt = now;
-                return Lease.Admitted;
+                retryAfter = TimeSpan.Zero;
+                return true;
             }
 
-            var wait = (permitCount - available) / _perTick / time.TimestampFrequency;
-            return new Lease(TimeSpan.FromSeconds(wait));
+            retryAfter = TimeSpan.FromSeconds((permitCount - available) / _perTick / time.TimestampFrequency);
+            return false;
         }
     }
 

@@ -30,6 +30,14 @@ public sealed class GatewayOptions
     public int ClockSkewSeconds { get; set; } = 120;
 
     public const int MaximumClockSkewSeconds = 600;
+
+    /// <summary>
+    /// How many verified tokens a node remembers (until each expires), so a client reusing a token pays one RSA
+    /// verification per token rather than per request. 0 turns the memory off: every request is verified.
+    /// </summary>
+    public int VerifiedTokenCacheSize { get; set; } = 50_000;
+
+    public const int MaximumVerifiedTokenCacheSize = 10_000_000;
 }
 
 /// <summary>Stops the start with a sentence naming the key, instead of clamping a bad value silently.</summary>
@@ -63,6 +71,12 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             failures.Add($"{GatewayOptions.Section}:{nameof(GatewayOptions.ClockSkewSeconds)} must be between 0 and " +
                          $"{GatewayOptions.MaximumClockSkewSeconds} seconds (it is {options.ClockSkewSeconds}); 120 or more lets " +
                          "stock Magento stores whose clock runs a little ahead connect.");
+        }
+
+        if (options.VerifiedTokenCacheSize is < 0 or > GatewayOptions.MaximumVerifiedTokenCacheSize)
+        {
+            failures.Add($"{GatewayOptions.Section}:{nameof(GatewayOptions.VerifiedTokenCacheSize)} must be between 0 and " +
+                         $"{GatewayOptions.MaximumVerifiedTokenCacheSize} (it is {options.VerifiedTokenCacheSize}).");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -67,9 +67,6 @@ public static partial class PlatformApplication
         services.AddAuthorizationBuilder()
             .AddPolicy(OperatorTokenDefaults.PolicyName, policy => policy
                 .AddAuthenticationSchemes(OperatorTokenDefaults.AuthenticationScheme)
-                .RequireAuthenticatedUser())
-            .AddPolicy(GatewaySignatureDefaults.PolicyName, policy => policy
-                .AddAuthenticationSchemes(GatewaySignatureDefaults.AuthenticationScheme)
                 .RequireAuthenticatedUser());
         services.AddGatewayRateLimiting();
         services.AddPortal();
@@ -96,6 +93,7 @@ public static partial class PlatformApplication
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
+        app.UseMiddleware<GatewayAdmission>();
         app.UseMiddleware<DataSpaceResolution>();
 
         app.MapHealthEndpoints();

@@ -6,12 +6,6 @@ using CommerceServices.Protocol;
 
 namespace CommerceServices.Platform.Registry;
 
-/// <summary>Endpoint metadata: the endpoint is behind the gateway and may act on the data space a request names.</summary>
-public sealed class GatewayDataSpaceMetadata
-{
-    public static readonly GatewayDataSpaceMetadata Instance = new();
-}
-
 /// <summary>
 /// When a gateway call names a data space (<c>x-data-space-id</c> or <c>Magento-Environment-Id</c>), checks that it
 /// belongs to the caller's account (else 404 <c>data_space_not_found</c>, the same as one that does not exist) and adds
@@ -22,9 +16,9 @@ internal sealed class DataSpaceResolution(RequestDelegate next)
 {
     private const int MaximumIdLength = 100;
 
-    public async Task InvokeAsync(HttpContext http, RegistryService registry)
+    public async Task InvokeAsync(HttpContext http)
     {
-        if (http.GetEndpoint()?.Metadata.GetMetadata<GatewayDataSpaceMetadata>() is null
+        if (http.GetEndpoint()?.Metadata.GetMetadata<GatewayEndpointMetadata>() is null
             || http.User.FindFirstValue(GatewayClaims.AccountId) is not { } accountId)
         {
             await next(http);
@@ -41,6 +35,8 @@ internal sealed class DataSpaceResolution(RequestDelegate next)
 
         if (requested is not null)
         {
+            // Resolved only here: a call that names no data space needs no database context.
+            var registry = http.RequestServices.GetRequiredService<RegistryService>();
             var dataSpace = requested.Length <= MaximumIdLength
                 ? await registry.FindAsync(accountId, requested, tracked: false, http.RequestAborted)
                 : null;

@@ -31,9 +31,11 @@ public static class RegistryApi
         return registry;
     }
 
-    private static async Task<PingResponse> Ping(GatewayCaller caller, HttpContext http, RegistryService registry)
+    private static async Task<PingResponse> Ping(GatewayCaller caller, HttpContext http)
     {
-        var dataSpace = caller.DataSpaceId is null ? null : await registry.FindAsync(caller.AccountId, caller.DataSpaceId, false, http.RequestAborted);
+        // The registry (and its database context) only when the call names a data space: a bare ping touches nothing.
+        var dataSpace = caller.DataSpaceId is null ? null : await http.RequestServices.GetRequiredService<RegistryService>()
+            .FindAsync(caller.AccountId, caller.DataSpaceId, false, http.RequestAborted);
         return new PingResponse(caller.AccountId, caller.Environment.ToName(), caller.ApiKey,
             dataSpace is null ? null : DataSpaceViews.Of(dataSpace));
     }

@@ -3,7 +3,6 @@ namespace CommerceServices.Platform.Gateway.Authentication;
 public static class GatewaySignatureDefaults
 {
     public const string AuthenticationScheme = "GatewaySignature";
-    public const string PolicyName = "GatewayCaller";
 
     /// <summary>The scheme named in <c>WWW-Authenticate</c> on a 401 from a gateway.</summary>
     public const string ChallengeScheme = "GatewaySignature";

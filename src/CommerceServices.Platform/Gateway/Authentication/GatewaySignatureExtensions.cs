@@ -9,7 +9,7 @@ public static class GatewaySignatureExtensions
 {
     /// <summary>
     /// Adds the gateway's signed-request authentication (DESIGN.md section 3) and what it needs. Its clock skew comes
-    /// from <c>Gateway:ClockSkewSeconds</c>; its options are validated when the platform starts.
+    /// from <c>Gateway:ClockSkewSeconds</c> and its verified-token memory from <c>Gateway:VerifiedTokenCacheSize</c>; its options are validated when the platform starts.
     /// </summary>
     public static AuthenticationBuilder AddGatewaySignature(this AuthenticationBuilder builder,
         Action<GatewaySignatureOptions>? configure = null)
@@ -20,7 +20,11 @@ public static class GatewaySignatureExtensions
         builder.Services.AddFailureThrottle();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LastUseRecorder>());
         builder.Services.AddOptions<GatewaySignatureOptions>(GatewaySignatureDefaults.AuthenticationScheme)
-            .Configure<IOptions<GatewayOptions>>((o, gateway) => o.ClockSkew = TimeSpan.FromSeconds(gateway.Value.ClockSkewSeconds))
+            .Configure<IOptions<GatewayOptions>>((o, gateway) =>
+            {
+                o.ClockSkew = TimeSpan.FromSeconds(gateway.Value.ClockSkewSeconds);
+                o.ValidatedTokenCacheSize = gateway.Value.VerifiedTokenCacheSize;
+            })
             .ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewaySignatureOptions>, GatewaySignatureOptionsValidator>());
         return builder.AddScheme<GatewaySignatureOptions, GatewaySignatureAuthenticationHandler>(

@@ -13,12 +13,14 @@ internal sealed class ValidatedTokenCache
 {
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly int _capacity;
+    private int _count;
+    private int _makingRoom;
 
     public ValidatedTokenCache(IOptionsMonitor<GatewaySignatureOptions> options, KeyDirectory keys)
     {
         _capacity = options.Get(GatewaySignatureDefaults.AuthenticationScheme).ValidatedTokenCacheSize;
         keys.KeyPairForgotten += ForgetKeyPair;
-        keys.Cleared += _entries.Clear;
+        keys.Cleared += ForgetAll;
     }
 
     public int Count => _entries.Count;
@@ -27,11 +29,17 @@ internal sealed class ValidatedTokenCache
     {
         foreach (var (token, entry) in _entries)
         {
-            if (entry.KeyPairId == keyPairId)
+            if (entry.KeyPairId == keyPairId && _entries.TryRemove(token, out _))
             {
-                _entries.TryRemove(token, out _);
+                Interlocked.Decrement(ref _count);
             }
         }
+    }
+
+    private void ForgetAll()
+    {
+        _entries.Clear();
+        Volatile.Write(ref _count, 0);
     }
 
     public bool IsValidated(string token, string keyPairId, long nowUnixSeconds) =>
@@ -45,23 +53,46 @@ internal sealed class ValidatedTokenCache
             return;
         }
 
-        if (_entries.Count >= _capacity)
+        if (_entries.TryAdd(token, new Entry(keyPairId, usableUntil)) && Interlocked.Increment(ref _count) > _capacity)
         {
-            foreach (var (key, entry) in _entries)
+            MakeRoom(nowUnixSeconds);
+        }
+    }
+
+    /// <summary>
+    /// Drops expired tokens, and every token if that is not enough. Runs on one request at a time, once per
+    /// <c>capacity</c> additions at most; the count is kept apart because <c>ConcurrentDictionary.Count</c> takes every
+    /// lock of the dictionary, which on each request cost more than the RSA check it saves (a client that signs a new
+    /// token per request adds one every time).
+    /// </summary>
+    private void MakeRoom(long nowUnixSeconds)
+    {
+        if (Interlocked.Exchange(ref _makingRoom, 1) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            foreach (var (token, entry) in _entries)
             {
                 if (entry.UsableUntil <= nowUnixSeconds)
                 {
-                    _entries.TryRemove(key, out _);
+                    _entries.TryRemove(token, out _);
                 }
             }
 
-            if (_entries.Count >= _capacity)
+            if (_entries.Count > _capacity / 2)
             {
                 _entries.Clear();
             }
-        }
 
-        _entries[token] = new Entry(keyPairId, usableUntil);
+            Volatile.Write(ref _count, _entries.Count);
+        }
+        finally
+        {
+            Volatile.Write(ref _makingRoom, 0);
+        }
     }
 
     private sealed record Entry(string KeyPairId, long UsableUntil);

@@ -24,6 +24,7 @@ public static class PlatformUsage
         ("Gateway:LastUseFlushSeconds", "5", "how often the last use of keys is written"),
         ("Gateway:RateLimitPerSecond", "1000", "sustained requests per second per API key"),
         ("Gateway:RateLimitBurst", "2000", "burst allowance per API key"),
+        ("Gateway:VerifiedTokenCacheSize", "50000", "verified tokens a node remembers until they expire (0: verify every request)"),
         ("Registry:BaseQuota:Production", "1", "production data spaces any account may have"),
         ("Registry:BaseQuota:Testing", "0", "testing data spaces any account may have"),
         ("Registry:EntitlementQuotas:payments:Production", "1", "production data spaces with Payment Services"),
