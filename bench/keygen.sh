@@ -76,9 +76,8 @@ if (( warmup > 0 )); then # tiered JIT and PGO settle over the first seconds, on
 fi
 
 ratios=() rates=()
-for round in $(seq "$rounds"); do
-  alone=$(WRK_SECONDS=$seconds WRK_CONNECTIONS=$connections wrk_run "$ping" "${headers[@]}")
-
+measure_alone() { alone=$(WRK_SECONDS=$seconds WRK_CONNECTIONS=$connections wrk_run "$ping" "${headers[@]}"); }
+measure_with_generation() {
   start_key_clients
   sleep 0.5 # the clients' first requests reach the generator
   before=$(count "$made"); started=$(date +%s.%N)
@@ -86,6 +85,10 @@ for round in $(seq "$rounds"); do
   after=$(count "$made"); ended=$(date +%s.%N)
   stop_key_clients
   if [[ -s $failed ]]; then echo "key generation requests failed: $(sort "$failed" | uniq -c | tr '\n' ' ')" >&2; exit 1; fi
+}
+for round in $(seq "$rounds"); do
+  # Odd rounds measure alone first, even rounds with generation first: a drift (warm-up, a neighbour's load) cancels out.
+  if (( round % 2 )); then measure_alone; measure_with_generation; else measure_with_generation; measure_alone; fi
 
   rate=$(echo "($after - $before) / ($ended - $started)" | bc -l)
   ratio=$(echo "$with / $alone" | bc -l)
