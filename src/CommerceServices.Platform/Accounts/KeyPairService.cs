@@ -1,3 +1,4 @@
+using CommerceServices.Platform.Accounts.KeyGeneration;
 using CommerceServices.Platform.Data;
 using CommerceServices.Platform.Hosting;
 using CommerceServices.Protocol;
@@ -7,9 +8,12 @@ namespace CommerceServices.Platform.Accounts;
 
 /// <summary>
 /// API key pairs per account and environment (R4–R7, R9, R17, R19). The private key of a pair made here exists only
-/// in the answer to the call that made it.
+/// in the answer to the call that made it. Making one is costly (an RSA-2048 key): it runs on the
+/// <see cref="RsaKeyGenerator"/>'s threads, within the account's <see cref="KeyGenerationAllowance"/>; the portal and the
+/// management API both come through here, so both are limited alike.
 /// </summary>
-public sealed class KeyPairService(PlatformDbContext db, AuditLog audit, KeyChangeFeed changes, TimeProvider time)
+public sealed class KeyPairService(PlatformDbContext db, AuditLog audit, KeyChangeFeed changes, TimeProvider time,
+    RsaKeyGenerator generator, KeyGenerationAllowance allowance)
 {
     /// <summary>The longest overlap a roll may keep the old pair for (R5 allows an explicit, bounded one).</summary>
     public static readonly TimeSpan MaximumGracePeriod = TimeSpan.FromDays(7);
@@ -88,7 +92,22 @@ public sealed class KeyPairService(PlatformDbContext db, AuditLog audit, KeyChan
             return AccountService.NotFound(accountId);
         }
 
-        var material = KeyMaterial.From(publicKeyPem);
+        KeyMaterial material;
+        if (publicKeyPem is null)
+        {
+            var generated = await GenerateAsync(accountId, cancellationToken);
+            if (generated.Error is { } refusal)
+            {
+                return refusal;
+            }
+
+            material = KeyMaterial.Of(generated.Value!);
+        }
+        else
+        {
+            material = KeyMaterial.Read(publicKeyPem);
+        }
+
         if (material.Error is not null)
         {
             return new PlatformError(ProblemCodes.MalformedPublicKey, material.Error);
@@ -166,6 +185,34 @@ public sealed class KeyPairService(PlatformDbContext db, AuditLog audit, KeyChan
     }
 
     /// <summary>
+    /// A new key pair, made off the request's thread: refused with 429 <c>rate_limited</c> when the account has used its
+    /// allowance, and with 503 <c>key_generation_busy</c> when the node's queue is full (the account is within its
+    /// limit: the node is busy with other accounts' keys, so this is the server's condition, not the client's).
+    /// </summary>
+    private async Task<Outcome<GeneratedKeyPair>> GenerateAsync(string accountId, CancellationToken cancellationToken)
+    {
+        if (!allowance.TryTake(accountId, out var retryAfter))
+        {
+            return new PlatformError(ProblemCodes.RateLimited,
+                $"This account asked for more new key pairs than its limit allows; try again in {Seconds(retryAfter)} seconds. " +
+                "Uploading a public key you made yourself is not limited.") { RetryAfter = retryAfter };
+        }
+
+        var generation = generator.TryGenerate(cancellationToken);
+        if (generation is null)
+        {
+            allowance.Return(accountId);
+            var wait = generator.EstimatedWait;
+            return new PlatformError(ProblemCodes.KeyGenerationBusy,
+                $"The platform is busy making other key pairs; try again in {Seconds(wait)} seconds.") { RetryAfter = wait };
+        }
+
+        return await generation;
+    }
+
+    private static int Seconds(TimeSpan wait) => Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+
+    /// <summary>
     /// One public key, one pair (issue 9): a key registered once, for any account or environment, even revoked since,
     /// is never registered again, so a token signed for one pair can never pass with another pair's API key (a sandbox
     /// token replayed on the production gateway, say). It answers the same for every account: it says nothing of whose.
@@ -177,14 +224,11 @@ public sealed class KeyPairService(PlatformDbContext db, AuditLog audit, KeyChan
     /// <summary>The public key to register and, when the platform made the pair, the private key to hand out once.</summary>
     private readonly record struct KeyMaterial(string? PublicKeyPem, string? PrivateKeyPem, string? Error, string? Fingerprint = null)
     {
-        public static KeyMaterial From(string? uploadedPublicKeyPem)
-        {
-            if (uploadedPublicKeyPem is null)
-            {
-                using var rsa = RsaPem.CreateKey();
-                return new KeyMaterial(RsaPem.ExportPublicKey(rsa), RsaPem.ExportPrivateKeyPkcs8(rsa), null, KeyFingerprints.Of(rsa));
-            }
+        public static KeyMaterial Of(GeneratedKeyPair generated) =>
+            new(generated.PublicKeyPem, generated.PrivateKeyPem, null, generated.Fingerprint);
 
+        public static KeyMaterial Read(string uploadedPublicKeyPem)
+        {
             var read = RsaPem.ReadPublicKey(uploadedPublicKeyPem);
             if (!read.Success)
             {

@@ -64,7 +64,7 @@ public static class ManagementApi
         string accountId, IssueKeyRequest? request, KeyPairService keys, TimeProvider time, HttpContext http, CancellationToken ct)
     {
         var outcome = await keys.CreateAsync(accountId, request?.Environment, request?.PublicKey, http.Actor(), ct);
-        return Issued(accountId, outcome, time);
+        return Issued(accountId, outcome, time, http);
     }
 
     private static async Task<Results<Created<IssuedKeyPairView>, ProblemHttpResult>> RollKey(
@@ -77,7 +77,7 @@ public static class ManagementApi
 
         var outcome = await keys.RollAsync(accountId, request.Environment, TimeSpan.FromSeconds(seconds), request.PublicKey,
             http.Actor(), ct);
-        return Issued(accountId, outcome, time);
+        return Issued(accountId, outcome, time, http);
     }
 
     private static async Task<Results<Ok<IEnumerable<KeyPairView>>, ProblemHttpResult>> ListKeys(
@@ -109,8 +109,8 @@ public static class ManagementApi
     }
 
     private static Results<Created<IssuedKeyPairView>, ProblemHttpResult> Issued(
-        string accountId, Outcome<IssuedKeyPair> outcome, TimeProvider time) =>
+        string accountId, Outcome<IssuedKeyPair> outcome, TimeProvider time, HttpContext http) =>
         outcome.Error is { } error
-            ? Problems.Of(error)
+            ? Problems.Of(error, http.Response) // 429 and 503 carry Retry-After
             : TypedResults.Created($"/api/v1/accounts/{accountId}/keys", IssuedKeyPairView.Of(outcome.Value!, time.GetUtcNow()));
 }

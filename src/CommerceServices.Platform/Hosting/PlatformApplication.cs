@@ -1,4 +1,5 @@
 using CommerceServices.Platform.Accounts;
+using CommerceServices.Platform.Accounts.KeyGeneration;
 using CommerceServices.Platform.Data;
 using CommerceServices.Platform.Gateway;
 using CommerceServices.Platform.Gateway.Authentication;
@@ -54,6 +55,7 @@ public static partial class PlatformApplication
         services.AddSingleton<KeyChangeFeed>();
         services.AddScoped<AuditLog>();
         services.AddScoped<AccountService>();
+        services.AddKeyGeneration();
         services.AddScoped<KeyPairService>();
         services.AddOptions<RegistryOptions>().BindConfiguration(RegistryOptions.Section);
         services.AddScoped<RegistryService>();

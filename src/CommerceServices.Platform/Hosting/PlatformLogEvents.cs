@@ -13,4 +13,5 @@ internal static class PlatformLogEvents
     public const int OperatorTokenFromFile = 1011;
     public const int ExpectedConflict = 1020;
     public const int DatabaseCommandFailed = 1021;
+    public const int KeyGenerationFailed = 1030;
 }

@@ -7,6 +7,9 @@ namespace CommerceServices.Platform.Hosting;
 public sealed record PlatformError(string Code, string Message)
 {
     public int Status => ProblemCatalog.StatusOf(Code);
+
+    /// <summary>When the refusal is temporary (429, 503): how long to wait, sent as <c>Retry-After</c>.</summary>
+    public TimeSpan? RetryAfter { get; init; }
 }
 
 /// <summary>The result of an application operation: a value, or the reason there is none. Not an exception.</summary>
@@ -44,6 +47,22 @@ public static class Problems
     public const string MessageMember = "message";
 
     public static ProblemHttpResult Of(PlatformError error) => Of(error.Code, error.Message);
+
+    /// <summary>The refusal as a problem, with its <c>Retry-After</c> on the response when it has one.</summary>
+    public static ProblemHttpResult Of(PlatformError error, HttpResponse response)
+    {
+        SetRetryAfter(response, error);
+        return Of(error);
+    }
+
+    /// <summary>Sets <c>Retry-After</c> in whole seconds, at least 1, when the refusal says when to retry.</summary>
+    public static void SetRetryAfter(HttpResponse response, PlatformError error)
+    {
+        if (error.RetryAfter is { } wait)
+        {
+            response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
 
     public static ProblemHttpResult Of(string code, string? detail = null, int? status = null) =>
         TypedResults.Problem(

@@ -79,6 +79,9 @@ public static class ProblemCodes
     public const string UserExists = "user_exists";
     public const string SignUpDisabled = "sign_up_disabled";
     public const string TokenNotFound = "token_not_found";
+
+    // Key generation (issue 14): the node's key generator is busy with other accounts' keys.
+    public const string KeyGenerationBusy = "key_generation_busy";
 }
 
 /// <summary>Status and title of each code, so both sides describe a refusal the same way.</summary>
@@ -152,6 +155,9 @@ public static class ProblemCatalog
         [ProblemCodes.UserExists] = (409, "A user with this email already exists."),
         [ProblemCodes.SignUpDisabled] = (403, "Sign-up is turned off on this platform."),
         [ProblemCodes.TokenNotFound] = (404, "The account token does not exist."),
+
+        // Key generation (issue 14).
+        [ProblemCodes.KeyGenerationBusy] = (503, "The platform is busy making other key pairs; try again shortly."),
     };
 
     public static IReadOnlyCollection<string> Codes => Entries.Keys;

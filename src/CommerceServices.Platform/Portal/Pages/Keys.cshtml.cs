@@ -65,8 +65,10 @@ public sealed class KeysModel(KeyPairService keys, OneTimeHandoff handoff, TimeP
     {
         if (outcome.Error is { } error)
         {
+            // Shown on the page (a limit or a busy node says when to try again), with the status and Retry-After of the API.
             Error = error;
             Response.StatusCode = error.Status;
+            Hosting.Problems.SetRetryAfter(Response, error);
             return Page();
         }
 
