@@ -46,28 +46,47 @@ headers=(-H "x-api-key: $API_KEY" -H "x-gw-signature: $token")
 ping=$SANDBOX/merchant-registry/v1/ping anonymous=$SANDBOX/merchant-registry/v1/gateway
 
 wrk1() { WRK_THREADS=1 WRK_CONNECTIONS=$connections WRK_SECONDS=$seconds WRK_PREFIX="${client_cpu[*]}" wrk_run "$@"; }
+# measure <wrk args...> -> "requests/s  platform-CPU-microseconds-per-request". The second figure is what the server
+# spent per request, which other load on a shared machine barely moves; the first is the one the bars are set on.
+measure() {
+  local before after rate
+  before=$(bench_cpu_us "$BENCH_PLATFORM_PID")
+  rate=$(WRK_REQUESTS_FILE=$BENCH_WORK/requests wrk1 "$@")
+  after=$(bench_cpu_us "$BENCH_PLATFORM_PID")
+  echo "$rate $(echo "($after - $before) / $(cat "$BENCH_WORK/requests")" | bc -l)"
+}
 for _ in 1 2; do # warm-up: tiered JIT and PGO settle over the first seconds
   WRK_SECONDS=$((seconds + 1)) wrk1 "$anonymous" "${headers[@]}" >/dev/null
   WRK_SECONDS=$((seconds + 1)) wrk1 "$ping" "${headers[@]}" >/dev/null
   WRK_SECONDS=$((seconds + 1)) wrk1 "$ping" -s bench/lib/rotate.lua -- "$BENCH_WORK/fresh.tsv" >/dev/null
 done
 
-reused_ratios=() fresh_ratios=() anonymous_rates=()
+reused_ratios=() fresh_ratios=() anonymous_rates=() cpu_anonymous=() cpu_reused=() cpu_fresh=()
 for round in $(seq "$rounds"); do
-  a=$(wrk1 "$anonymous" "${headers[@]}")
-  r=$(wrk1 "$ping" "${headers[@]}")
-  f=$(wrk1 "$ping" -s bench/lib/rotate.lua -- "$BENCH_WORK/fresh.tsv")
-  printf 'round %2d: anonymous %8.0f/s  reused token %8.0f/s (%.3f)  fresh token %8.0f/s (%.3f of the verify ceiling)\n' \
-    "$round" "$a" "$r" "$(echo "$r / $a" | bc -l)" "$f" "$(echo "$f / $ceiling" | bc -l)"
+  read -r a ca < <(measure "$anonymous" "${headers[@]}")
+  read -r r cr < <(measure "$ping" "${headers[@]}")
+  read -r f cf < <(measure "$ping" -s bench/lib/rotate.lua -- "$BENCH_WORK/fresh.tsv")
+  printf 'round %2d: anonymous %7.0f/s %5.1f us  reused token %7.0f/s %5.1f us (%.3f)  fresh token %7.0f/s %5.1f us (%.3f of the ceiling)\n' \
+    "$round" "$a" "$ca" "$r" "$cr" "$(echo "$r / $a" | bc -l)" "$f" "$cf" "$(echo "$f / $ceiling" | bc -l)"
   reused_ratios+=("$(echo "$r / $a" | bc -l)"); fresh_ratios+=("$(echo "$f / $ceiling" | bc -l)"); anonymous_rates+=("$a")
+  cpu_anonymous+=("$ca"); cpu_reused+=("$cr"); cpu_fresh+=("$cf")
 done
 
 reused=$(printf '%s\n' "${reused_ratios[@]}" | bench_median)
 fresh=$(printf '%s\n' "${fresh_ratios[@]}" | bench_median)
 anonymous_rate=$(printf '%s\n' "${anonymous_rates[@]}" | bench_median)
+ca=$(printf '%s\n' "${cpu_anonymous[@]}" | bench_median)
+cr=$(printf '%s\n' "${cpu_reused[@]}" | bench_median)
+cf=$(printf '%s\n' "${cpu_fresh[@]}" | bench_median)
+printf 'platform CPU per request (median): anonymous %.1f us, reused token %.1f us, fresh token %.1f us; RS256 verify alone %.1f us\n' \
+  "$ca" "$cr" "$cf" "$verify_us"
 bench_result gateway.reused-token "Reused token: /ping vs anonymous endpoint" "$reused" x 0.92 min \
-  "median of $rounds alternating ${seconds}-s rounds; platform on one core, wrk on the other"
+  "median of $rounds alternating ${seconds}-s rounds, platform on one core and wrk on the other; CPU per request $(printf %.1f "$cr") us vs $(printf %.1f "$ca") us"
 bench_result gateway.fresh-token "Fresh token per call vs RS256 verify ceiling" "$fresh" x 0.80 min \
-  "verify alone $(printf %.1f "$verify_us") us (BenchmarkDotNet) = $(printf %.0f "$ceiling")/s on one core"
+  "verify alone $(printf %.1f "$verify_us") us (BenchmarkDotNet) = $(printf %.0f "$ceiling")/s on one core; the platform spent $(printf %.1f "$cf") us CPU per fresh-token call"
 bench_result gateway.anonymous-vs-ceiling "Anonymous endpoint vs RS256 verify ceiling" "$(echo "$anonymous_rate / $ceiling" | bc -l)" x "" min \
-  "an endpoint that does nothing, on the same core: the most any gateway call can reach"
+  "an endpoint that does nothing, on the same core: $(printf %.1f "$ca") us CPU per request, the floor under any gateway call"
+bench_result gateway.cpu-reused-token "Reused token: platform CPU per call vs anonymous" "$(echo "$ca / $cr" | bc -l)" x "" min \
+  "CPU time per request, inverted so that 1.0 means no cost: $(printf %.1f "$cr") us vs $(printf %.1f "$ca") us"
+bench_result gateway.cpu-fresh-token "Fresh token: RS256 verify share of platform CPU per call" "$(echo "$verify_us / $cf" | bc -l)" x "" min \
+  "$(printf %.1f "$verify_us") us of $(printf %.1f "$cf") us per call is the signature check"

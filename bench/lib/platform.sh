@@ -103,15 +103,19 @@ bench_key() {
   (umask 077; bench_json '["privateKey"]' <"$BENCH_WORK/key.json" >"$BENCH_WORK/private.pem")
 }
 
+# CPU time (user + system) a process has used so far, in microseconds.
+bench_cpu_us() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.0f\n", ($14 + $15) * 1000000 / hz}' "/proc/$1/stat"; }
+
 bench_rss() { awk '/VmRSS/ {printf "%.0f\n", $2 / 1024}' "/proc/$1/status"; }
 
 # wrk_run url [wrk args...] [-- script args] -> requests/sec on stdout; fails on any error or non-2xx answer.
 # WRK_SECONDS (default 3), WRK_CONNECTIONS (default 32) and WRK_THREADS (default 2) set the run; WRK_PREFIX is a
-# command prefix for wrk (taskset -c 0).
+# command prefix for wrk (taskset -c 0); WRK_REQUESTS_FILE, when set, receives the number of requests answered.
 wrk_run() {
   local url=$1; shift
   # shellcheck disable=SC2086
   local out; out=$(${WRK_PREFIX:-} wrk -t"${WRK_THREADS:-2}" -c"${WRK_CONNECTIONS:-32}" -d"${WRK_SECONDS:-3}s" --latency "$url" "$@")
   if grep -qE "Non-2xx|Socket errors" <<<"$out"; then echo "errors during the run:" >&2; echo "$out" >&2; return 1; fi
+  [[ -z ${WRK_REQUESTS_FILE:-} ]] || awk '/requests in/ {print $1}' <<<"$out" >"$WRK_REQUESTS_FILE"
   awk '/Requests\/sec/ {print $2}' <<<"$out"
 }

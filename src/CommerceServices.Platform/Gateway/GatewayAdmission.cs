@@ -2,6 +2,7 @@ using CommerceServices.Platform.Gateway.Authentication;
 using CommerceServices.Platform.Hosting;
 using CommerceServices.Protocol;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
 
 namespace CommerceServices.Platform.Gateway;
 
@@ -12,16 +13,18 @@ public sealed class GatewayEndpointMetadata
 }
 
 /// <summary>
-/// Lets a request into a gateway endpoint: the gateway signature scheme authenticates it (its refusal is that scheme's
-/// challenge, a problem with the refusal's code), then the caller's API key spends one token of its rate limit.
+/// Lets a request into a gateway endpoint: <see cref="GatewayAuthenticator"/> checks it (a refusal is the gateway
+/// signature scheme's challenge, a problem with the refusal's code), then the caller's API key spends one token of its
+/// rate limit.
 /// <para>
-/// This is the work of the authorization and rate-limiting middleware, done directly: the gateway needs one scheme and
-/// one requirement (a verified caller), so the general machinery (policy evaluation, a merged copy of the principal, an
-/// authorization handler pass, a partitioned limiter behind one lock) was a fifth of the cost of a gateway call and
-/// bought nothing (issue 14). Every check and refusal code is the same.
+/// This is the work of the authentication, authorization and rate-limiting middleware, done directly: the gateway needs
+/// one scheme and one requirement (a verified caller), so the general machinery (a handler made per request, policy
+/// evaluation, a merged copy of the principal, an authorization handler pass, a partitioned limiter behind one lock)
+/// was a fifth of the cost of a gateway call and bought nothing (issue 14). Every check and refusal code is the same.
 /// </para>
 /// </summary>
-internal sealed class GatewayAdmission(RequestDelegate next, GatewayRateLimiter rateLimiter)
+internal sealed class GatewayAdmission(
+    RequestDelegate next, GatewayAuthenticator authenticator, GatewayRateLimiter rateLimiter, IOptionsMonitor<GatewaySignatureOptions> options)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -31,14 +34,22 @@ internal sealed class GatewayAdmission(RequestDelegate next, GatewayRateLimiter 
             return;
         }
 
-        var result = await context.AuthenticateAsync(GatewaySignatureDefaults.AuthenticationScheme);
-        if (!result.Succeeded)
+        // An admitted caller goes straight from the authenticator to the endpoint, unless an OnValidated hook is set,
+        // which only the scheme runs. A refusal always goes through the scheme's challenge (it writes the answer and
+        // runs OnRefused); the authenticator's verdict is kept on the request, so nothing is checked twice.
+        var caller = (await authenticator.AuthenticateAsync(context)).Caller;
+        if (caller is not null && options.Get(GatewaySignatureDefaults.AuthenticationScheme).Events.OnValidated is not null)
+        {
+            caller = (await context.AuthenticateAsync(GatewaySignatureDefaults.AuthenticationScheme)).Principal;
+        }
+
+        if (caller is null)
         {
             await context.ChallengeAsync(GatewaySignatureDefaults.AuthenticationScheme);
             return;
         }
 
-        context.User = result.Principal;
+        context.User = caller;
         if (!rateLimiter.TryAdmit(context.User.FindFirst(GatewayClaims.ApiKey)!.Value, out var retryAfter))
         {
             context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);

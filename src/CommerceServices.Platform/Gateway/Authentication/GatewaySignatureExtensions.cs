@@ -14,6 +14,7 @@ public static class GatewaySignatureExtensions
     public static AuthenticationBuilder AddGatewaySignature(this AuthenticationBuilder builder,
         Action<GatewaySignatureOptions>? configure = null)
     {
+        builder.Services.TryAddSingleton<GatewayAuthenticator>();
         builder.Services.TryAddSingleton<KeyDirectory>();
         builder.Services.TryAddSingleton<ValidatedTokenCache>();
         builder.Services.TryAddSingleton<LastUseRecorder>();
