@@ -26,7 +26,7 @@ internal static class ClientsCommand
 
     public static Command Build()
     {
-        var gateway = new Option<Uri>("--gateway") { Required = true, Description = "The sandbox gateway's URL." };
+        var gateway = new Option<string>("--gateway") { Required = true, Description = "The sandbox gateway's URL." };
         var apiKey = new Option<string>("--api-key") { Required = true, Description = "The sandbox API key." };
         var privateKey = new Option<FileInfo>("--private-key") { Required = true, Description = "PEM file of its private key." };
         var modes = new Option<string>("--modes")
@@ -60,13 +60,14 @@ internal static class ClientsCommand
                 return 2;
             }
 
+            var gatewayUrl = new Uri(parse.GetRequiredValue(gateway), UriKind.Absolute);
             var pem = await File.ReadAllTextAsync(parse.GetRequiredValue(privateKey).FullName, ct);
             var store = Directory.CreateTempSubdirectory("loadtool-connector-");
             try
             {
-                await using var connector = await ConnectorSetup.CreateAsync(parse.GetRequiredValue(gateway), parse.GetRequiredValue(apiKey), pem,
+                await using var connector = await ConnectorSetup.CreateAsync(gatewayUrl, parse.GetRequiredValue(apiKey), pem,
                     dataSpaceId: null, store, ct);
-                using var clients = new Clients(connector, parse.GetRequiredValue(gateway), parse.GetRequiredValue(apiKey), pem);
+                using var clients = new Clients(connector, gatewayUrl, parse.GetRequiredValue(apiKey), pem);
                 var calls = chosen.Select(mode => (mode, clients.CallFor(mode))).ToList();
                 return await LoadDriver.AlternateAsync(calls, parse.GetValue(workers), roundLength, parse.GetValue(rounds), warmupLength, ct);
             }
