@@ -22,7 +22,8 @@ cleanup() {
 trap cleanup EXIT
 
 # platform_with_space storage -> starts a platform in $root/<storage>, with an account, a sandbox key and a testing data
-# space; sets TARGET (loadtool's --target) and leaves BENCH_PLATFORM_PID set
+# space per run (a data space is bound to the one connector instance that uses it); sets TARGET and TARGET_FEW (loadtool's
+# --target for the main run and for the run with few workers) and leaves BENCH_PLATFORM_PID set
 platform_with_space() {
   BENCH_WORK=$root/$1; mkdir -p "$BENCH_WORK"
   bench_platform_start "$1"
@@ -30,13 +31,15 @@ platform_with_space() {
   bench_key sandbox
   local project space
   project=$(bench_api "$PORTAL/api/v1/accounts/$ACCOUNT/projects" | bench_json '[0]["id"]')
-  space=$(bench_api -d "{\"projectId\":\"$project\",\"name\":\"bench-till\",\"type\":\"testing\"}" "$PORTAL/api/v1/accounts/$ACCOUNT/data-spaces" | bench_json '["id"]')
-  TARGET="$1,$SANDBOX,$API_KEY,$BENCH_WORK/private.pem,$space"
+  for run in main few; do
+    space=$(bench_api -d "{\"projectId\":\"$project\",\"name\":\"bench-$run\",\"type\":\"testing\"}" "$PORTAL/api/v1/accounts/$ACCOUNT/data-spaces" | bench_json '["id"]')
+    if [[ $run == main ]]; then TARGET="$1,$SANDBOX,$API_KEY,$BENCH_WORK/private.pem,$space"; else TARGET_FEW="$1,$SANDBOX,$API_KEY,$BENCH_WORK/private.pem,$space"; fi
+  done
 }
 
 bench_build
-platform_with_space sqlite; sqlite_target=$TARGET; sqlite_pid=$BENCH_PLATFORM_PID; BENCH_PLATFORM_PID=
-platform_with_space postgres; postgres_target=$TARGET; postgres_pid=$BENCH_PLATFORM_PID
+platform_with_space sqlite; sqlite_target=$TARGET; sqlite_few=$TARGET_FEW; sqlite_pid=$BENCH_PLATFORM_PID; BENCH_PLATFORM_PID=
+platform_with_space postgres; postgres_target=$TARGET; postgres_few=$TARGET_FEW; postgres_pid=$BENCH_PLATFORM_PID
 postmaster=$(head -1 "$BENCH_PG_DIR/data/postmaster.pid")
 
 # cpu_seconds pid... -> CPU seconds (user + system) of these processes, with their reaped children's
@@ -54,6 +57,20 @@ print(ticks / os.sysconf("SC_CLK_TCK"))
 PY
 }
 postgres_pids() { echo "$postmaster"; ps -o pid= --ppid "$postmaster"; }
+
+# What a commit costs here: SQLite (WAL, synchronous FULL by default) and PostgreSQL both wait for an fsync per commit.
+fsync_ms=$(python3 - "$root" <<'PY'
+import os, statistics, sys, time
+path = os.path.join(sys.argv[1], "fsync-probe")
+fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+times = []
+for _ in range(100):
+    os.write(fd, b"x" * 4096); start = time.perf_counter(); os.fsync(fd); times.append(time.perf_counter() - start)
+os.close(fd); os.remove(path)
+print(f"{statistics.median(times) * 1000:.2f}")
+PY
+)
+load=$(cut -d' ' -f1 /proc/loadavg)
 
 echo "== authorize + capture, SQLite and PostgreSQL alternating ($rounds x ${seconds}s, $workers workers)" >&2
 sqlite_cpu=$(cpu_seconds "$sqlite_pid"); platform_cpu=$(cpu_seconds "$postgres_pid"); pg_cpu=$(cpu_seconds $(postgres_pids))
@@ -73,15 +90,16 @@ pg_cpu=$(python3 -c "print($(cpu_seconds $(postgres_pids)) - $pg_cpu)")
 few=""
 if [[ $BENCH_QUICK != 1 ]]; then
   echo "== the same with 4 workers (does concurrency help?)" >&2
-  loadtool payments --target "$sqlite_target" --target "$postgres_target" --workers 4 --seconds "$seconds" \
+  loadtool payments --target "$sqlite_few" --target "$postgres_few" --workers 4 --seconds "$seconds" \
     --rounds 2 --warmup-seconds 1 >"$root/payments-4.jsonl"
   few=$root/payments-4.jsonl
 fi
 
 # Each platform was busy for its own rounds (and warm-up) only, so its CPU is divided by that time, not the whole run.
-python3 - "$root/payments.jsonl" "$few" "$rounds" "$seconds" "$warmup" "$elapsed" "$sqlite_cpu" "$platform_cpu" "$pg_cpu" "$client_cpu" >"$root/summary" <<'PY'
+python3 - "$root/payments.jsonl" "$few" "$rounds" "$seconds" "$warmup" "$elapsed" "$sqlite_cpu" "$platform_cpu" "$pg_cpu" "$client_cpu" "$fsync_ms" "$load" >"$root/summary" <<'PY'
 import json, statistics, sys
-path, few, rounds, seconds, warmup, elapsed, sqlite_cpu, platform_cpu, pg_cpu, client_cpu = sys.argv[1:11]
+path, few, rounds, seconds, warmup, elapsed, sqlite_cpu, platform_cpu, pg_cpu, client_cpu, fsync_ms, load = sys.argv[1:13]
+host = f"; fsync {fsync_ms} ms median, load average {load} at start"
 rows = [json.loads(l) for l in open(path)]
 def med(rs, label): return statistics.median(r["callsPerSecond"] for r in rs if r["mode"] == label)
 def p50(rs, label): return statistics.median(r["p50Ms"] for r in rs if r["mode"] == label)
@@ -93,11 +111,22 @@ ratios = [a["callsPerSecond"] / b["callsPerSecond"] for a in rows for b in rows
           if a["round"] == b["round"] and a["mode"] == "postgres" and b["mode"] == "sqlite"]
 few_rows = [json.loads(l) for l in open(few)] if few else []
 def scale(label): return f", {med(few_rows, label):.0f}/s with 4 workers" if few_rows else ""
+# A reading of the figures, not a proof: no gain from 8x the workers means one thing at a time (SQLite's single writer,
+# each commit waiting for its fsync); near 2 cores busy means the CPU; otherwise commit latency with a share of the CPU.
+def limit(label, cores):
+    if few_rows and med(few_rows, label) >= 0.8 * med(rows, label):
+        return f"LIMIT: serial commits (no gain from 4 to {rows[0]['workers']} workers; ~6 committed writes per pair, each an fsync)"
+    if cores >= 1.6:
+        return f"LIMIT: CPU ({cores:.2f} of 2 cores busy with platform, database and client)"
+    return f"LIMIT: commit latency (fsync per commit, grouped under concurrency) and the CPU share left by neighbours ({cores:.2f} of 2 cores used)"
+client_cores = float(client_cpu) / float(elapsed)
+sqlite_limit = limit("sqlite", float(sqlite_cpu) / busy + client_cores)
+postgres_limit = limit("postgres", (float(platform_cpu) + float(pg_cpu)) / busy + client_cores)
 print(f"sqlite={sqlite:.1f}")
 print(f"postgres={postgres:.1f}")
 print(f"ratio={statistics.median(ratios):.3f}")
-print(f"sqlite_detail='32 workers, p50 {p50(rows, 'sqlite'):.1f} ms{scale('sqlite')}; CPU while running: platform {float(sqlite_cpu) / busy:.2f} cores, client {float(client_cpu) / float(elapsed):.2f} cores of 2'")
-print(f"postgres_detail='32 workers, p50 {p50(rows, 'postgres'):.1f} ms{scale('postgres')}; CPU while running: platform {float(platform_cpu) / busy:.2f} cores, PostgreSQL {float(pg_cpu) / busy:.2f} cores, client {float(client_cpu) / float(elapsed):.2f} cores of 2'")
+print(f"sqlite_detail='{sqlite_limit}; {rows[0]['workers']} workers, p50 {p50(rows, 'sqlite'):.1f} ms{scale('sqlite')}; CPU while running: platform {float(sqlite_cpu) / busy:.2f} cores, client {float(client_cpu) / float(elapsed):.2f} cores of 2{host}'")
+print(f"postgres_detail='{postgres_limit}; {rows[0]['workers']} workers, p50 {p50(rows, 'postgres'):.1f} ms{scale('postgres')}; CPU while running: platform {float(platform_cpu) / busy:.2f} cores, PostgreSQL {float(pg_cpu) / busy:.2f} cores, client {float(client_cpu) / float(elapsed):.2f} cores of 2{host}'")
 PY
 source "$root/summary"
 echo "PostgreSQL / SQLite, median of per-round ratios: $ratio" >&2
