@@ -11,6 +11,9 @@ internal sealed record RoundResult(string Mode, int Round, int Workers, double S
     public string ToJson() => JsonSerializer.Serialize(this, LoadDriver.JsonOptions);
 }
 
+/// <summary>One client under test: its name, how many workers call it at once, and one call that says what went wrong.</summary>
+internal sealed record LoadMode(string Name, int Workers, Func<CancellationToken, Task<string?>> Call);
+
 /// <summary>
 /// Drives a call with N concurrent workers for a fixed time. A call returns null when its answer was the expected one,
 /// or a sentence saying what came instead; any such answer (or exception) is an error the caller turns into a failed exit.
@@ -67,11 +70,11 @@ internal static class LoadDriver
     /// pools), printing one JSON line per measured round. Alternating puts bursts of CPU steal on every mode alike.
     /// Returns 1 when any call got an unexpected answer.
     /// </summary>
-    public static async Task<int> AlternateAsync(IReadOnlyList<(string Mode, Func<CancellationToken, Task<string?>> Call)> modes,
-        int workers, TimeSpan roundDuration, int rounds, TimeSpan warmup, CancellationToken ct)
+    public static async Task<int> AlternateAsync(IReadOnlyList<LoadMode> modes, TimeSpan roundDuration, int rounds, TimeSpan warmup,
+        CancellationToken ct)
     {
         var failed = false;
-        foreach (var (mode, call) in modes)
+        foreach (var (mode, workers, call) in modes)
         {
             var warm = await RunAsync(mode, 0, workers, warmup, call, ct).ConfigureAwait(false);
             failed |= Report(warm, printed: false);
@@ -81,7 +84,7 @@ internal static class LoadDriver
         {
             // Every other round starts with the other mode, so neither always runs right after the other.
             var order = round % 2 == 1 ? modes : modes.Reverse().ToList();
-            foreach (var (mode, call) in order)
+            foreach (var (mode, workers, call) in order)
             {
                 failed |= Report(await RunAsync(mode, round, workers, roundDuration, call, ct).ConfigureAwait(false), printed: true);
             }

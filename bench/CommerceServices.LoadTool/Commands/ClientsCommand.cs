@@ -68,8 +68,8 @@ internal static class ClientsCommand
                 await using var connector = await ConnectorSetup.CreateAsync(gatewayUrl, parse.GetRequiredValue(apiKey), pem,
                     dataSpaceId: null, store, ct);
                 using var clients = new Clients(connector, gatewayUrl, parse.GetRequiredValue(apiKey), pem);
-                var calls = chosen.Select(mode => (mode, clients.CallFor(mode))).ToList();
-                return await LoadDriver.AlternateAsync(calls, parse.GetValue(workers), roundLength, parse.GetValue(rounds), warmupLength, ct);
+                var calls = chosen.Select(mode => new LoadMode(mode, parse.GetValue(workers), clients.CallFor(mode))).ToList();
+                return await LoadDriver.AlternateAsync(calls, roundLength, parse.GetValue(rounds), warmupLength, ct);
             }
             finally
             {

@@ -9,7 +9,7 @@ namespace CommerceServices.LoadTool.Commands;
 /// <c>loadtool payments</c>: authorize + capture through the gateway with the connector's <see cref="PaymentsClient"/>
 /// (an Idempotency-Key on each POST, a sandbox test card, a testing data space). One call is the pair. Several platforms
 /// (say one on SQLite, one on PostgreSQL) are driven in alternating rounds from this one process, one JSON line per
-/// platform and round, so they share the machine's noise alike.
+/// platform, worker count and round, so they share the machine's noise alike.
 /// </summary>
 internal static class PaymentsCommand
 {
@@ -20,7 +20,11 @@ internal static class PaymentsCommand
             Required = true, AllowMultipleArgumentsPerToken = false,
             Description = "label,gatewayUrl,apiKey,privateKeyFile,dataSpaceId (repeat for each platform).",
         };
-        var workers = new Option<int>("--workers") { DefaultValueFactory = _ => 32, Description = "Concurrent callers." };
+        var workers = new Option<int[]>("--workers")
+        {
+            DefaultValueFactory = _ => [32], AllowMultipleArgumentsPerToken = true,
+            Description = "Concurrent callers; several values (--workers 4 32) run each target at each, alternating, to show whether concurrency helps.",
+        };
         var seconds = new Option<double>("--seconds") { DefaultValueFactory = _ => 3, Description = "Length of one measured round." };
         var rounds = new Option<int>("--rounds") { DefaultValueFactory = _ => 6, Description = "Measured rounds of each target." };
         var warmup = new Option<double>("--warmup-seconds") { DefaultValueFactory = _ => 3, Description = "Unmeasured first round of each target." };
@@ -34,7 +38,7 @@ internal static class PaymentsCommand
             var stores = new List<DirectoryInfo>();
             try
             {
-                var calls = new List<(string, Func<CancellationToken, Task<string?>>)>();
+                var calls = new List<LoadMode>();
                 foreach (var target in parse.GetRequiredValue(targets))
                 {
                     var parts = target.Split(',');
@@ -49,10 +53,11 @@ internal static class PaymentsCommand
                     var setup = await ConnectorSetup.CreateAsync(new Uri(parts[1], UriKind.Absolute), parts[2],
                         await File.ReadAllTextAsync(parts[3], ct), parts[4], store, ct);
                     setups.Add(setup);
-                    calls.Add((parts[0], AuthorizeAndCapture(setup.Services.GetRequiredService<PaymentsClient>())));
+                    var payments = setup.Services.GetRequiredService<PaymentsClient>();
+                    calls.AddRange(parse.GetRequiredValue(workers).Select(count => new LoadMode(parts[0], count, AuthorizeAndCapture(payments))));
                 }
 
-                return await LoadDriver.AlternateAsync(calls, parse.GetValue(workers), TimeSpan.FromSeconds(parse.GetValue(seconds)),
+                return await LoadDriver.AlternateAsync(calls, TimeSpan.FromSeconds(parse.GetValue(seconds)),
                     parse.GetValue(rounds), TimeSpan.FromSeconds(parse.GetValue(warmup)), ct);
             }
             finally
