@@ -78,7 +78,10 @@ dotnet "$BENCH_LOADTOOL_DLL" payments --target "$sqlite_target" --target "$postg
   --rounds "$rounds" --warmup-seconds "$warmup" >"$root/payments.jsonl" &
 loadtool_pid=$!
 client_cpu=0
-while kill -0 "$loadtool_pid" 2>/dev/null; do client_cpu=$(cpu_seconds "$loadtool_pid"); sleep 0.5; done
+# The highest reading: a process that has exited but is not yet reaped reads as 0.
+while kill -0 "$loadtool_pid" 2>/dev/null; do
+  client_cpu=$(awk -v a="$(cpu_seconds "$loadtool_pid")" -v b="$client_cpu" 'BEGIN {print (a > b) ? a : b}'); sleep 0.5
+done
 wait "$loadtool_pid"
 elapsed=$(python3 -c "import time; print(time.time() - $started)")
 sqlite_cpu=$(python3 -c "print($(cpu_seconds "$sqlite_pid") - $sqlite_cpu)")
