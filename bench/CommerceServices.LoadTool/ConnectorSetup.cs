@@ -14,12 +14,17 @@ internal sealed class ConnectorSetup : IAsyncDisposable
 {
     public const string SignedClientName = "loadtool-signed";
 
+    public const string PlainClientName = "loadtool-plain";
+
     private ConnectorSetup(ServiceProvider services) => Services = services;
 
     public ServiceProvider Services { get; }
 
     /// <summary>A client signed by the connector, as an app's own typed or named client would be.</summary>
     public HttpClient SignedClient => Services.GetRequiredService<IHttpClientFactory>().CreateClient(SignedClientName);
+
+    /// <summary>A client from the same factory without the connector's handlers.</summary>
+    public HttpClient PlainClient => Services.GetRequiredService<IHttpClientFactory>().CreateClient(PlainClientName);
 
     public CommerceServicesConnector Connector => Services.GetRequiredService<CommerceServicesConnector>();
 
@@ -36,6 +41,7 @@ internal sealed class ConnectorSetup : IAsyncDisposable
         services.AddCommerceServicesConnector(configuration);
         services.AddCommerceServicesPayments();
         services.AddHttpClient(SignedClientName).AddCommerceServicesSigning();
+        services.AddHttpClient(PlainClientName);
         var setup = new ConnectorSetup(services.BuildServiceProvider());
         var configured = await setup.Connector.ConfigureAsync(new ConnectorChange
         {
