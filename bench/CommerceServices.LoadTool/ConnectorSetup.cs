@@ -16,6 +16,8 @@ internal sealed class ConnectorSetup : IAsyncDisposable
 
     public const string PlainClientName = "loadtool-plain";
 
+    public const string SigningOnlyClientName = "loadtool-signing-only";
+
     private ConnectorSetup(ServiceProvider services) => Services = services;
 
     public ServiceProvider Services { get; }
@@ -25,6 +27,9 @@ internal sealed class ConnectorSetup : IAsyncDisposable
 
     /// <summary>A client from the same factory without the connector's handlers.</summary>
     public HttpClient PlainClient => Services.GetRequiredService<IHttpClientFactory>().CreateClient(PlainClientName);
+
+    /// <summary>A client from the same factory with the signing handler only (no retry handler).</summary>
+    public HttpClient SigningOnlyClient => Services.GetRequiredService<IHttpClientFactory>().CreateClient(SigningOnlyClientName);
 
     public CommerceServicesConnector Connector => Services.GetRequiredService<CommerceServicesConnector>();
 
@@ -42,6 +47,7 @@ internal sealed class ConnectorSetup : IAsyncDisposable
         services.AddCommerceServicesPayments();
         services.AddHttpClient(SignedClientName).AddCommerceServicesSigning();
         services.AddHttpClient(PlainClientName);
+        services.AddHttpClient(SigningOnlyClientName).AddHttpMessageHandler<GatewaySigningHandler>();
         var setup = new ConnectorSetup(services.BuildServiceProvider());
         var configured = await setup.Connector.ConfigureAsync(new ConnectorChange
         {

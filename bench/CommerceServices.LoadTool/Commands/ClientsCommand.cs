@@ -16,6 +16,7 @@ namespace CommerceServices.LoadTool.Commands;
 /// the gateway does the same work; the client does no signing.</item>
 /// <item><c>factory-unsigned</c>: the same fixed headers on a plain IHttpClientFactory client (no connector handlers), to
 /// tell the factory's own cost from the connector's.</item>
+/// <item><c>signing-only</c>: a factory client with the signing handler and not the retry handler, to tell their costs apart.</item>
 /// <item><c>connector</c>: the connector's signed client (IHttpClientFactory, retry and signing handlers) calling <c>/ping</c>.</item>
 /// <item><c>connector-service</c>: one service call (<c>GET /registry</c>, read from the database) through the connector.</item>
 /// <item><c>magento-service</c>: the same service call as the existing Magento module makes it: a fresh RS256 token and a
@@ -24,7 +25,7 @@ namespace CommerceServices.LoadTool.Commands;
 /// </summary>
 internal static class ClientsCommand
 {
-    private static readonly string[] KnownModes = ["unsigned", "factory-unsigned", "connector", "connector-service", "magento-service"];
+    private static readonly string[] KnownModes = ["unsigned", "factory-unsigned", "signing-only", "connector", "connector-service", "magento-service"];
 
     public static Command Build()
     {
@@ -87,6 +88,7 @@ internal static class ClientsCommand
         private readonly HttpClient _connector;
         private readonly HttpClient _unsigned;
         private readonly HttpClient _factoryUnsigned;
+        private readonly HttpClient _signingOnly;
         private readonly HttpClient _magento;
         private readonly RSA _privateKey;
         private readonly string _apiKey;
@@ -105,6 +107,7 @@ internal static class ClientsCommand
             _unsigned = new HttpClient(new SocketsHttpHandler());
             _unsigned.DefaultRequestHeaders.TryAddWithoutValidation(GatewayHeaders.ApiKey, credentials.ApiKey);
             _unsigned.DefaultRequestHeaders.TryAddWithoutValidation(GatewayHeaders.Signature, credentials.GetToken());
+            _signingOnly = connector.SigningOnlyClient;
             _factoryUnsigned = connector.PlainClient;
             _factoryUnsigned.DefaultRequestHeaders.TryAddWithoutValidation(GatewayHeaders.ApiKey, credentials.ApiKey);
             _factoryUnsigned.DefaultRequestHeaders.TryAddWithoutValidation(GatewayHeaders.Signature, credentials.GetToken());
@@ -117,6 +120,7 @@ internal static class ClientsCommand
         {
             "unsigned" => ct => GetAsync(_unsigned, _ping, signature: null, ct),
             "factory-unsigned" => ct => GetAsync(_factoryUnsigned, _ping, signature: null, ct),
+            "signing-only" => ct => GetAsync(_signingOnly, _ping, signature: null, ct),
             "connector" => ct => GetAsync(_connector, _ping, signature: null, ct),
             "connector-service" => ct => GetAsync(_connector, _registry, signature: null, ct),
             "magento-service" => MagentoServiceCallAsync,
