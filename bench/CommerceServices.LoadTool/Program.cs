@@ -3,4 +3,6 @@ using CommerceServices.LoadTool.Commands;
 
 var root = new RootCommand("Benchmark helper for bench/*.sh: makes tokens and keys, drives .NET clients against a running platform.");
 root.Subcommands.Add(TokensCommand.Build());
+root.Subcommands.Add(SeedKeysCommand.Build());
+root.Subcommands.Add(CallEachKeyCommand.Build());
 return await root.Parse(args).InvokeAsync();
