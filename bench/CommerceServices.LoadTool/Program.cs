@@ -5,4 +5,6 @@ var root = new RootCommand("Benchmark helper for bench/*.sh: makes tokens and ke
 root.Subcommands.Add(TokensCommand.Build());
 root.Subcommands.Add(ClientsCommand.Build());
 root.Subcommands.Add(PaymentsCommand.Build());
+root.Subcommands.Add(SeedKeysCommand.Build());
+root.Subcommands.Add(CallEachKeyCommand.Build());
 return await root.Parse(args).InvokeAsync();

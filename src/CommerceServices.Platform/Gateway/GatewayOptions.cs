@@ -8,10 +8,20 @@ public sealed class GatewayOptions
     public const string Section = "Gateway";
 
     /// <summary>
-    /// How long a node trusts its cached copy of a key before reading it again. A revocation on this node applies at
-    /// once; on other nodes sharing the database, within this time (R23).
+    /// How long a node trusts its cached copy of a key before reading it again (in the background, while the copy
+    /// serves). A revocation is pushed: on this node it applies at once, on other nodes sharing PostgreSQL when the
+    /// notification arrives, and a node that loses its notification connection drops every cached key; this time only
+    /// bounds a notification lost anyway (R23).
     /// </summary>
-    public double KeyCacheSeconds { get; set; } = 1;
+    public double KeyCacheSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// How many API keys (known and unknown) a node keeps cached. Past it, the least recently used tenth is dropped, so
+    /// a stream of distinct keys does not grow memory.
+    /// </summary>
+    public int KeyCacheSize { get; set; } = 100_000;
+
+    public const int MaximumKeyCacheSize = 10_000_000;
 
     /// <summary>How often the last use of keys is written to the database (R22), in one batch.</summary>
     public double LastUseFlushSeconds { get; set; } = 5;
@@ -49,6 +59,12 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         if (!(options.KeyCacheSeconds is >= 0 and <= 3600))
         {
             failures.Add($"{GatewayOptions.Section}:{nameof(GatewayOptions.KeyCacheSeconds)} must be between 0 and 3600 seconds (it is {options.KeyCacheSeconds}).");
+        }
+
+        if (options.KeyCacheSize is < 100 or > GatewayOptions.MaximumKeyCacheSize)
+        {
+            failures.Add($"{GatewayOptions.Section}:{nameof(GatewayOptions.KeyCacheSize)} must be between 100 and " +
+                         $"{GatewayOptions.MaximumKeyCacheSize} keys (it is {options.KeyCacheSize}).");
         }
 
         if (!(options.LastUseFlushSeconds is >= 0.05 and <= 3600))
