@@ -20,8 +20,7 @@ seconds=${1:-3}; rounds=${2:-8}; workers=${3:-32}; warmup=3; job=short
 if [[ $BENCH_QUICK == 1 ]]; then seconds=1; rounds=2; warmup=1; job=dry; fi
 trap bench_cleanup EXIT
 
-bench_build
-dotnet build bench/CommerceServices.Benchmarks -c Release -nologo -v quiet -clp:ErrorsOnly >&2
+bench_build --micro
 bench_platform_start sqlite
 bench_account connector-bench@example.com
 bench_key sandbox

@@ -25,8 +25,7 @@ trap bench_cleanup EXIT
 server_cpu=() client_cpu=()
 if [[ $(nproc) -ge 2 ]] && command -v taskset >/dev/null; then server_cpu=(taskset -c 1); client_cpu=(taskset -c 0); fi
 
-bench_build
-dotnet build bench/CommerceServices.Benchmarks -c Release -nologo -v quiet -clp:ErrorsOnly >&2
+bench_build --micro
 
 # The ceiling: one RS256 verification on one core (BenchmarkDotNet, in process), microseconds per call.
 job=(--job short); [[ $BENCH_QUICK == 1 ]] && job=(--job dry)

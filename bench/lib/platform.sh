@@ -2,7 +2,8 @@
 # PostgreSQL, and make an account with a sandbox key pair. Source it after lib/results.sh; call bench_cleanup from the
 # script's EXIT trap. Every function fails the script (set -e) rather than carry on with half a setup.
 #
-#   bench_build                         dotnet build -c Release of the platform and the bench tools (once per script)
+#   bench_build [--micro]               dotnet build -c Release of the platform and the load tool (--micro: and the
+#                                       BenchmarkDotNet project); nothing when run-all.sh has built them (BENCH_BUILT=1)
 #   bench_postgres_start                throwaway PostgreSQL on a free port; sets BENCH_PG_CONNECTION
 #   bench_platform_start [storage] [extra platform args...]     (BENCH_PLATFORM_CPU: a command prefix, taskset -c 1)
 #                                       storage = sqlite (default) or postgres; sets PORTAL, PRODUCTION, SANDBOX (URLs),
@@ -24,8 +25,11 @@ bench_as_postgres() { if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@";
 bench_build() {
   command -v wrk >/dev/null || { apt-get update -qq >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
   command -v openssl >/dev/null || { apt-get update -qq >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null; }
+  # run-all.sh builds everything once and sets BENCH_BUILT=1, so each script does not build again.
+  [[ ${BENCH_BUILT:-0} == 1 ]] && return 0
   dotnet build src/CommerceServices.Platform -c Release -nologo -v quiet -clp:ErrorsOnly >&2
   dotnet build bench/CommerceServices.LoadTool -c Release -nologo -v quiet -clp:ErrorsOnly >&2
+  [[ ${1:-} != --micro ]] || dotnet build bench/CommerceServices.Benchmarks -c Release -nologo -v quiet -clp:ErrorsOnly >&2
 }
 
 loadtool() { dotnet "$BENCH_LOADTOOL_DLL" "$@"; }

@@ -194,7 +194,7 @@ internal sealed partial class GatewayAuthenticator(
         // RSA verification of exactly what was signed; the RSA object of a key is shared, which RSA allows for
         // verification (no state is kept between calls).
         var signed = Encoding.ASCII.GetBytes(jws.SigningInput);
-        if (!key.SigningKey.Rsa.VerifyData(signed, jws.Signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
+        if (!key.PublicKey.Value.VerifyData(signed, jws.Signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
         {
             return new Verdict(ProblemCodes.InvalidSignature,
                 "The signature does not match the public key registered for this API key: the private key in the connector " +

@@ -34,25 +34,42 @@ public sealed partial class LastUseRecorder(
             return;
         }
 
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
+        // One statement per second of use (and per thousand keys), not one per key: with thousands of keys in use, a
+        // statement each (and on SQLite a commit each) was a steady load on the database that grew with the key count.
+        var taken = new List<(string KeyPairId, long Seconds)>();
         foreach (var keyPairId in _pending.Keys)
         {
-            if (!_pending.TryRemove(keyPairId, out var seconds))
+            if (_pending.TryRemove(keyPairId, out var seconds))
             {
-                continue;
+                taken.Add((keyPairId, seconds));
             }
+        }
 
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
+        var batches = taken.GroupBy(t => t.Seconds)
+            .SelectMany(second => second.Chunk(1000).Select(chunk => (Seconds: second.Key, Ids: chunk.Select(t => t.KeyPairId).ToArray())))
+            .ToList();
+        for (var i = 0; i < batches.Count; i++)
+        {
+            var (seconds, ids) = batches[i];
             var usedAt = DateTimeOffset.FromUnixTimeSeconds(seconds);
             try
             {
                 await db.KeyPairs
-                    .Where(k => k.Id == keyPairId && (k.LastUsedAt == null || k.LastUsedAt < usedAt))
+                    .Where(k => ids.Contains(k.Id) && (k.LastUsedAt == null || k.LastUsedAt < usedAt))
                     .ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, usedAt), cancellationToken);
             }
             catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
             {
-                Record(keyPairId, usedAt); // keep it for the next flush
+                foreach (var (left, leftIds) in batches.Skip(i))
+                {
+                    foreach (var id in leftIds)
+                    {
+                        Record(id, DateTimeOffset.FromUnixTimeSeconds(left)); // kept for the next flush
+                    }
+                }
+
                 LogFlushFailed(logger, e.GetType().Name);
                 return;
             }
