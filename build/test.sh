@@ -30,6 +30,12 @@ if ! command -v haproxy >/dev/null 2>&1; then
   install_packages haproxy || exit 1
 fi
 
+# The benchmarks' quick run drives the gateway with wrk (bench/run-all.sh --quick).
+if ! command -v wrk >/dev/null 2>&1; then
+  log "installing wrk"
+  install_packages wrk || exit 1
+fi
+
 # The gateway's compatibility test signs a token with openssl, an implementation independent of ours.
 if ! command -v openssl >/dev/null 2>&1; then
   log "installing openssl"
@@ -77,6 +83,18 @@ else
   status=1
   log "walkthrough: FAILED"
 fi
+# Every benchmark, briefly (bench/run-all.sh --quick): proves each still runs; its figures are not judged. One test.
+log "running every benchmark briefly (bench/run-all.sh --quick)"
+if bench/run-all.sh --quick >"$results/bench-quick.log" 2>&1; then
+  passed=$((passed + 1))
+  log "benchmarks: passed"
+else
+  failed=$((failed + 1))
+  status=1
+  log "benchmarks: FAILED (the end of $results/bench-quick.log:)"
+  tail -30 "$results/bench-quick.log" >&2
+fi
+
 for trx in "$results"/*.trx; do
   [[ -e $trx ]] || continue
   counters=$(grep -o '<Counters [^>]*>' "$trx")
