@@ -42,7 +42,7 @@ open(table_path, "w").write("\n".join(lines) + "\n")
 # The chart: every ratio (unit x) as a horizontal bar, its target as a tick; green when met, red when not, grey when
 # there is no bar. The scale runs to the largest of 1.2 and the values, so 1.0 (no cost) sits at the same place.
 ratios = [r for r in rows if r["unit"] == "x"]
-width, left, right, row_h, top = 960, 430, 70, 30, 50
+width, left, right, row_h, top = 1120, 540, 70, 30, 50
 scale_max = max([1.2] + [r["value"] for r in ratios] + [r["bar"] or 0 for r in ratios])
 scale_max = min(scale_max, 6.0)
 plot_w = width - left - right
@@ -50,7 +50,7 @@ height = top + row_h * len(ratios) + 40
 x = lambda v: left + plot_w * min(v, scale_max) / scale_max
 svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="13">',
        f'<rect width="{width}" height="{height}" fill="white"/>',
-       f'<text x="10" y="22" font-size="15" font-weight="bold">{html.escape(heading.strip("# *"))}</text>']
+       f'<text x="10" y="22" font-size="15" font-weight="bold">{html.escape(heading.replace("**", ""))}</text>']
 for tick in [t / 10 for t in range(0, int(scale_max * 10) + 1, 2 if scale_max <= 2 else 5)]:
     svg.append(f'<line x1="{x(tick):.1f}" y1="{top - 8}" x2="{x(tick):.1f}" y2="{height - 30}" stroke="#ddd"/>')
     svg.append(f'<text x="{x(tick):.1f}" y="{height - 14}" text-anchor="middle" fill="#555">{tick:g}x</text>')
