@@ -132,7 +132,7 @@ public sealed partial class KeyDirectory : IDisposable
 
         var invalidations = Volatile.Read(ref _invalidations);
         var key = await LoadAsync(apiKey, entry?.Key, cancellationToken);
-        Store(apiKey, new Entry(key, now, now / _stampTicks), invalidations);
+        Store(apiKey, new Entry(key, Staggered(now), now / _stampTicks), invalidations);
         return key;
     }
 
@@ -184,7 +184,7 @@ public sealed partial class KeyDirectory : IDisposable
         {
             var invalidations = Volatile.Read(ref _invalidations);
             var key = await LoadAsync(apiKey, stale.Key, _stopping.Token);
-            var refreshed = new Entry(key, _time.GetTimestamp(), Volatile.Read(ref stale.LastUsed));
+            var refreshed = new Entry(key, Staggered(_time.GetTimestamp()), Volatile.Read(ref stale.LastUsed));
             // Only in place of the copy it refreshes: a drop meanwhile (entry gone, or replaced) wins.
             if (Volatile.Read(ref _invalidations) == invalidations)
             {
@@ -295,6 +295,13 @@ public sealed partial class KeyDirectory : IDisposable
             RevokedAt = record.RevokedAt,
         };
     }
+
+    /// <summary>
+    /// A load time up to a fifth of the cache time earlier than the real one: keys loaded together (after a restart, or a
+    /// burst of new callers) then go stale at different moments instead of all being read again in the same second.
+    /// Never later, so no copy is trusted longer than the setting says.
+    /// </summary>
+    private long Staggered(long loadedAt) => loadedAt - Random.Shared.NextInt64(0, _ttlTicks / 5 + 1);
 
     private static Lazy<RSA> ParseOnFirstUse(string publicKeyPem) => new(() =>
     {
