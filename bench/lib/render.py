@@ -59,7 +59,8 @@ for i, r in enumerate(ratios):
     colour = "#999" if r["bar"] is None else ("#2e8b57" if verdict(r) == "met" else "#c0392b")
     svg.append(f'<text x="{left - 8}" y="{y + 15}" text-anchor="end">{html.escape(r["label"])}</text>')
     svg.append(f'<rect x="{left}" y="{y + 3}" width="{max(1.0, x(r["value"]) - left):.1f}" height="{row_h - 10}" fill="{colour}"/>')
-    svg.append(f'<text x="{x(r["value"]) + 4:.1f}" y="{y + 15}">{r["value"]:.2f}</text>')
+    label_x = max(x(r["value"]), x(r["bar"]) if r["bar"] is not None else 0) + 4  # clear of the bar's tick
+    svg.append(f'<text x="{label_x:.1f}" y="{y + 15}">{r["value"]:.2f}</text>')
     if r["bar"] is not None:
         svg.append(f'<line x1="{x(r["bar"]):.1f}" y1="{y}" x2="{x(r["bar"]):.1f}" y2="{y + row_h - 4}" stroke="black" stroke-width="2"/>')
 svg.append("</svg>")
