@@ -62,7 +62,7 @@ bench_result connector.magento-speedup "Connector vs Magento-style client (fresh
 echo "== the signing handler alone (BenchmarkDotNet, job $job)" >&2
 bench_platform_stop # the micro-benchmark gets the cores to itself
 artifacts=$BENCH_WORK/bdn
-dotnet bench/CommerceServices.Benchmarks/bin/Release/net10.0/CommerceServices.Benchmarks.dll --filter '*SigningHandlerBenchmark*' \
+dotnet bench/CommerceServices.Benchmarks/bin/$BENCH_CONFIGURATION/net10.0/CommerceServices.Benchmarks.dll --filter '*SigningHandlerBenchmark*' \
   --inProcess --job "$job" --exporters json --artifacts "$artifacts" >"$BENCH_WORK/bdn.log" 2>&1 \
   || { tail -40 "$BENCH_WORK/bdn.log" >&2; exit 1; }
 read -r unsigned_ns signed_ns pipeline_ns < <(python3 - "$artifacts" <<'PY'

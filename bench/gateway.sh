@@ -29,7 +29,7 @@ bench_build --micro
 
 # The ceiling: one RS256 verification on one core (BenchmarkDotNet, in process), microseconds per call.
 job=(--job short); [[ $BENCH_QUICK == 1 ]] && job=(--job dry)
-(cd "$BENCH_WORK" && "${server_cpu[@]}" dotnet "$OLDPWD/bench/CommerceServices.Benchmarks/bin/Release/net10.0/CommerceServices.Benchmarks.dll" \
+(cd "$BENCH_WORK" && "${server_cpu[@]}" dotnet "$OLDPWD/bench/CommerceServices.Benchmarks/bin/$BENCH_CONFIGURATION/net10.0/CommerceServices.Benchmarks.dll" \
   --filter '*RsaVerifyBenchmark*' "${job[@]}" --inProcess --exporters json --artifacts "$BENCH_WORK/bdn" >"$BENCH_WORK/bdn.log" 2>&1) \
   || { tail -30 "$BENCH_WORK/bdn.log" >&2; exit 1; }
 verify_us=$(python3 -c 'import json,glob,sys; r=json.load(open(glob.glob(sys.argv[1]+"/results/*RsaVerify*-report-full-compressed.json")[0])); print(r["Benchmarks"][0]["Statistics"]["Median"]/1000)' "$BENCH_WORK/bdn")
@@ -54,7 +54,8 @@ measure() {
   after=$(bench_cpu_us "$BENCH_PLATFORM_PID")
   echo "$rate $(echo "($after - $before) / $(cat "$BENCH_WORK/requests")" | bc -l)"
 }
-for _ in 1 2; do # warm-up: tiered JIT and PGO settle over the first seconds
+warmups=2; [[ $BENCH_QUICK == 1 ]] && warmups=1
+for _ in $(seq "$warmups"); do # warm-up: tiered JIT and PGO settle over the first seconds
   WRK_SECONDS=$((seconds + 1)) wrk1 "$anonymous" "${headers[@]}" >/dev/null
   WRK_SECONDS=$((seconds + 1)) wrk1 "$ping" "${headers[@]}" >/dev/null
   WRK_SECONDS=$((seconds + 1)) wrk1 "$ping" -s bench/lib/rotate.lua -- "$BENCH_WORK/fresh.tsv" >/dev/null

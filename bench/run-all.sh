@@ -5,6 +5,7 @@
 #                               and puts the table in README.md between the bench-results markers
 #   bench/run-all.sh --quick    each benchmark briefly, only to prove it runs (the test command does this): results go
 #                               to artifacts/bench/, nothing in the repository changes, no bar is judged
+#   BENCH_CONFIGURATION=Debug   use the Debug build (the test command has just made it); figures then mean nothing
 #
 # Exits non-zero when a benchmark fails to run (not when a bar is missed: the table says so).
 set -uo pipefail
@@ -14,11 +15,12 @@ export BENCH_QUICK=$quick
 if [[ $quick == 1 ]]; then out=artifacts/bench; else out=bench/results; fi
 mkdir -p "$out"
 export BENCH_RESULTS=$out/results.jsonl
+export BENCH_CONFIGURATION=${BENCH_CONFIGURATION:-Release}
 rm -f "$BENCH_RESULTS"
 
-dotnet build src/CommerceServices.Platform -c Release -nologo -v quiet -clp:ErrorsOnly >&2 &&
-  dotnet build bench/CommerceServices.LoadTool -c Release -nologo -v quiet -clp:ErrorsOnly >&2 &&
-  dotnet build bench/CommerceServices.Benchmarks -c Release -nologo -v quiet -clp:ErrorsOnly >&2 || { echo "build failed" >&2; exit 1; }
+dotnet build src/CommerceServices.Platform -c "$BENCH_CONFIGURATION" -nologo -v quiet -clp:ErrorsOnly >&2 &&
+  dotnet build bench/CommerceServices.LoadTool -c "$BENCH_CONFIGURATION" -nologo -v quiet -clp:ErrorsOnly >&2 &&
+  dotnet build bench/CommerceServices.Benchmarks -c "$BENCH_CONFIGURATION" -nologo -v quiet -clp:ErrorsOnly >&2 || { echo "build failed" >&2; exit 1; }
 export BENCH_BUILT=1
 
 failed=()

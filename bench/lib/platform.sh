@@ -2,7 +2,7 @@
 # PostgreSQL, and make an account with a sandbox key pair. Source it after lib/results.sh; call bench_cleanup from the
 # script's EXIT trap. Every function fails the script (set -e) rather than carry on with half a setup.
 #
-#   bench_build [--micro]               dotnet build -c Release of the platform and the load tool (--micro: and the
+#   bench_build [--micro]               dotnet build -c $BENCH_CONFIGURATION of the platform and the load tool (--micro: and the
 #                                       BenchmarkDotNet project); nothing when run-all.sh has built them (BENCH_BUILT=1)
 #   bench_postgres_start                throwaway PostgreSQL on a free port; sets BENCH_PG_CONNECTION
 #   bench_platform_start [storage] [extra platform args...]     (BENCH_PLATFORM_CPU: a command prefix, taskset -c 1)
@@ -15,8 +15,10 @@
 #   bench_rss <pid>                     resident memory of a process in MB
 BENCH_WORK=${BENCH_WORK:-$(mktemp -d)}
 BENCH_OPERATOR_TOKEN=bench-operator-token
-BENCH_PLATFORM_DLL=src/CommerceServices.Platform/bin/Release/net10.0/CommerceServices.Platform.dll
-BENCH_LOADTOOL_DLL=bench/CommerceServices.LoadTool/bin/Release/net10.0/loadtool.dll
+# Release for real figures; the test command's quick run uses the Debug build it has just made (BENCH_CONFIGURATION=Debug).
+BENCH_CONFIGURATION=${BENCH_CONFIGURATION:-Release}
+BENCH_PLATFORM_DLL=src/CommerceServices.Platform/bin/$BENCH_CONFIGURATION/net10.0/CommerceServices.Platform.dll
+BENCH_LOADTOOL_DLL=bench/CommerceServices.LoadTool/bin/$BENCH_CONFIGURATION/net10.0/loadtool.dll
 BENCH_PLATFORM_PID=
 BENCH_PG_DIR=
 
@@ -27,9 +29,9 @@ bench_build() {
   command -v openssl >/dev/null || { apt-get update -qq >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null; }
   # run-all.sh builds everything once and sets BENCH_BUILT=1, so each script does not build again.
   [[ ${BENCH_BUILT:-0} == 1 ]] && return 0
-  dotnet build src/CommerceServices.Platform -c Release -nologo -v quiet -clp:ErrorsOnly >&2
-  dotnet build bench/CommerceServices.LoadTool -c Release -nologo -v quiet -clp:ErrorsOnly >&2
-  [[ ${1:-} != --micro ]] || dotnet build bench/CommerceServices.Benchmarks -c Release -nologo -v quiet -clp:ErrorsOnly >&2
+  dotnet build src/CommerceServices.Platform -c "$BENCH_CONFIGURATION" -nologo -v quiet -clp:ErrorsOnly >&2
+  dotnet build bench/CommerceServices.LoadTool -c "$BENCH_CONFIGURATION" -nologo -v quiet -clp:ErrorsOnly >&2
+  [[ ${1:-} != --micro ]] || dotnet build bench/CommerceServices.Benchmarks -c "$BENCH_CONFIGURATION" -nologo -v quiet -clp:ErrorsOnly >&2
 }
 
 loadtool() { dotnet "$BENCH_LOADTOOL_DLL" "$@"; }
