@@ -1,11 +1,7 @@
-using System.Security.Claims;
-using System.Threading.RateLimiting;
 using CommerceServices.Platform.Gateway.Authentication;
 using CommerceServices.Platform.Hosting;
 using CommerceServices.Protocol;
 using CommerceServices.Protocol.Registry;
-using Microsoft.AspNetCore.RateLimiting;
-using Microsoft.Extensions.Options;
 
 namespace CommerceServices.Platform.Gateway;
 

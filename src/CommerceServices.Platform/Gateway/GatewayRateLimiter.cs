@@ -48,7 +48,7 @@ internal sealed class GatewayRateLimiter(IOptions<GatewayOptions> options, TimeP
         {
             foreach (var (apiKey, bucket) in _buckets)
             {
-                if (bucket.IdleDuration is not null)
+                if (bucket.IsFull)
                 {
                     _buckets.TryRemove(apiKey, out _);
                 }
