@@ -1,9 +1,6 @@
-using System.Buffers.Text;
 using System.CommandLine;
-using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
-using System.Text;
 using CommerceServices.Protocol;
 
 namespace CommerceServices.LoadTool.Commands;
@@ -147,17 +144,8 @@ internal static class ClientsCommand
         }
 
         /// <summary>A new RS256 token with its own jti, as a client that signs per request makes it.</summary>
-        private string FreshToken()
-        {
-            var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-            var payload = Base64Url.EncodeToString(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
-                $$"""{"exp":{{now + 60}},"iat":{{now}},"jti":"{{Guid.NewGuid():N}}"}""")));
-            var signingInput = TokenHeader + "." + payload;
-            var signature = _privateKey.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-            return signingInput + "." + Base64Url.EncodeToString(signature);
-        }
-
-        private static readonly string TokenHeader = Base64Url.EncodeToString("""{"alg":"RS256","typ":"JWT"}"""u8);
+        private string FreshToken() =>
+            TokensCommand.SignOne(_privateKey, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), 60, Guid.NewGuid().ToString("N"));
 
         public void Dispose()
         {

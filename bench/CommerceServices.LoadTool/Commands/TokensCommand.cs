@@ -39,17 +39,20 @@ internal static class TokensCommand
     /// <summary>Signs <paramref name="count"/> tokens on every core. A token carries exp, iat and a unique jti.</summary>
     public static string[] Sign(RSA privateKey, int count, DateTimeOffset now, int lifetimeSeconds)
     {
-        var header = Base64Url.EncodeToString("""{"alg":"RS256","typ":"JWT"}"""u8);
-        var iat = now.ToUnixTimeSeconds();
         var tokens = new string[count];
-        Parallel.For(0, count, i =>
-        {
-            var payload = Base64Url.EncodeToString(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
-                $$"""{"exp":{{iat + lifetimeSeconds}},"iat":{{iat}},"jti":"{{i}}-{{Guid.NewGuid():N}}"}""")));
-            var signingInput = header + "." + payload;
-            var signature = privateKey.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-            tokens[i] = signingInput + "." + Base64Url.EncodeToString(signature);
-        });
+        Parallel.For(0, count, i => tokens[i] = SignOne(privateKey, now.ToUnixTimeSeconds(), lifetimeSeconds, $"{i}-{Guid.NewGuid():N}"));
         return tokens;
     }
+
+    /// <summary>One RS256 gateway token with exp = iat + lifetime and the given jti (what makes tokens distinct).</summary>
+    public static string SignOne(RSA privateKey, long issuedAt, int lifetimeSeconds, string jti)
+    {
+        var payload = Base64Url.EncodeToString(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
+            $$"""{"exp":{{issuedAt + lifetimeSeconds}},"iat":{{issuedAt}},"jti":"{{jti}}"}""")));
+        var signingInput = Header + "." + payload;
+        var signature = privateKey.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        return signingInput + "." + Base64Url.EncodeToString(signature);
+    }
+
+    private static readonly string Header = Base64Url.EncodeToString("""{"alg":"RS256","typ":"JWT"}"""u8);
 }
