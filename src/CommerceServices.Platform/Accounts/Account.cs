@@ -10,6 +10,16 @@ public sealed class Account
 
     public required string Name { get; set; }
 
+    /// <summary>
+    /// <see cref="Name"/> lower-cased, stored and indexed so that operators find an account by the start of its name
+    /// without scanning every account. Follows the name; the value set is ignored.
+    /// </summary>
+    public string NormalizedName
+    {
+        get => Name.ToLowerInvariant();
+        private set { }
+    }
+
     public DateTimeOffset CreatedAt { get; init; }
 
     public List<Entitlement> Entitlements { get; init; } = [];

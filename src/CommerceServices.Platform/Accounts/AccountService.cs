@@ -116,10 +116,77 @@ public sealed class AccountService(PlatformDbContext db, AuditLog audit, TimePro
         return account;
     }
 
+    /// <summary>How many accounts are entitled to each service.</summary>
+    public async Task<IReadOnlyDictionary<string, int>> EntitlementCountsAsync(CancellationToken cancellationToken) =>
+        await db.Entitlements.GroupBy(e => e.Service).Select(g => new { g.Key, Count = g.Count() })
+            .ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
+
+    /// <summary>The accounts most recently entitled to <paramref name="service"/>.</summary>
+    public async Task<IReadOnlyList<Account>> EntitledAsync(string service, int limit, CancellationToken cancellationToken) =>
+        await db.Accounts.AsNoTracking()
+            .Where(a => db.Entitlements.Any(e => e.AccountId == a.Id && e.Service == service))
+            .OrderByDescending(a => a.CreatedAt).Take(Math.Clamp(limit, 1, MaximumSearchResults)).ToListAsync(cancellationToken);
+
+    public const int MaximumSearchResults = 200;
+
+    /// <summary>
+    /// Accounts an operator is looking for, by any of: the start of the id, email or name (case-insensitive), the start of
+    /// one of its API keys, or the start of a data space id. Each is an index range scan that stops at
+    /// <paramref name="limit"/>, so the answer costs the same with a million accounts as with ten.
+    /// </summary>
+    public async Task<IReadOnlyList<AccountMatch>> SearchAsync(string? query, int limit, CancellationToken cancellationToken)
+    {
+        var q = query?.Trim() ?? "";
+        limit = Math.Clamp(limit, 1, MaximumSearchResults);
+        if (q.Length == 0)
+        {
+            var newest = await db.Accounts.AsNoTracking().Include(a => a.Entitlements)
+                .OrderByDescending(a => a.CreatedAt).ThenByDescending(a => a.Id).Take(limit).ToListAsync(cancellationToken);
+            return newest.Select(a => new AccountMatch(a, "newest")).ToList();
+        }
+
+        var lower = q.ToLowerInvariant();
+        var upper = lower + char.MaxValue;
+        var found = new Dictionary<string, string>(StringComparer.Ordinal);
+        void Add(IEnumerable<string> ids, string matchedBy)
+        {
+            foreach (var id in ids)
+            {
+                found.TryAdd(id, matchedBy);
+            }
+        }
+
+        // Ids, emails, API keys and data space ids are lower-case ASCII; names are compared lower-cased.
+        Add(await db.Accounts.Where(a => string.Compare(a.Id, lower) >= 0 && string.Compare(a.Id, upper) < 0)
+            .OrderBy(a => a.Id).Select(a => a.Id).Take(limit).ToListAsync(cancellationToken), "id");
+        Add(await db.Accounts.Where(a => string.Compare(a.Email, lower) >= 0 && string.Compare(a.Email, upper) < 0)
+            .OrderBy(a => a.Email).Select(a => a.Id).Take(limit).ToListAsync(cancellationToken), "email");
+        Add(await db.Accounts.Where(a => string.Compare(a.NormalizedName, lower) >= 0 && string.Compare(a.NormalizedName, upper) < 0)
+            .OrderBy(a => a.NormalizedName).Select(a => a.Id).Take(limit).ToListAsync(cancellationToken), "name");
+        foreach (var key in await db.KeyPairs.Where(k => string.Compare(k.ApiKey, q) >= 0 && string.Compare(k.ApiKey, q + char.MaxValue) < 0)
+                     .OrderBy(k => k.ApiKey).Select(k => new { k.AccountId, k.ApiKey }).Take(limit).ToListAsync(cancellationToken))
+        {
+            found.TryAdd(key.AccountId, $"API key {key.ApiKey}");
+        }
+
+        foreach (var space in await db.DataSpaces.Where(d => string.Compare(d.Id, lower) >= 0 && string.Compare(d.Id, upper) < 0)
+                     .OrderBy(d => d.Id).Select(d => new { d.AccountId, d.Id }).Take(limit).ToListAsync(cancellationToken))
+        {
+            found.TryAdd(space.AccountId, $"data space {space.Id}");
+        }
+
+        var ids = found.Keys.Take(limit).ToList();
+        var accounts = await db.Accounts.AsNoTracking().Include(a => a.Entitlements).Where(a => ids.Contains(a.Id)).ToListAsync(cancellationToken);
+        return accounts.OrderBy(a => ids.IndexOf(a.Id)).Select(a => new AccountMatch(a, found[a.Id])).ToList();
+    }
+
     internal static PlatformError NotFound(string accountId) =>
         new(ProblemCodes.AccountNotFound, $"There is no account '{accountId}'.");
 
-    private static PlatformError UnknownService(string? service) =>
+    internal static PlatformError UnknownService(string? service) =>
         new(ProblemCodes.UnknownService,
             $"'{service}' is not a service of this platform; known: {string.Join(", ", ServiceCatalog.All.Select(s => s.Id))}.");
 }
+
+/// <summary>An account found by <see cref="AccountService.SearchAsync"/>, and what it was found by.</summary>
+public sealed record AccountMatch(Account Account, string MatchedBy);

@@ -1,6 +1,9 @@
 namespace CommerceServices.Platform.Accounts;
 
-/// <summary>One key or entitlement event (R22): who did what, when, to which key.</summary>
+/// <summary>
+/// One event of the audit log (R22): who did what, when, to what. Events about the platform itself rather than an
+/// account (operators signing in, being invited) carry <see cref="AuditLog.PlatformAccountId"/>.
+/// </summary>
 public sealed class AuditEvent
 {
     public required string Id { get; init; }
@@ -17,6 +20,12 @@ public sealed class AuditEvent
     public string? ApiKey { get; init; }
 
     public string? Detail { get; init; }
+
+    /// <summary>
+    /// What the event is about, for searching the log by object: the API key, data space, token, service or email it
+    /// concerns (<see cref="AuditLog.SubjectOf"/>), or null when it names none.
+    /// </summary>
+    public string? Subject { get; init; }
 }
 
 public static class AuditActions

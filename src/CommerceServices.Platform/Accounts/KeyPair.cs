@@ -40,6 +40,9 @@ public sealed class KeyPair
     /// <summary>Updated in batches by the gateway (R22).</summary>
     public DateTimeOffset? LastUsedAt { get; set; }
 
+    /// <summary>The client address of the last use (as the gateway's listener saw it), written with <see cref="LastUsedAt"/>.</summary>
+    public string? LastUsedFrom { get; set; }
+
     /// <summary>
     /// <c>{account}:{environment}</c> while the pair is the active one, null otherwise. A unique index on it makes
     /// "one active pair per environment" (R5) hold under any concurrency, on SQLite and PostgreSQL alike.

@@ -19,7 +19,8 @@ public static class ManagementApi
         var operatorOnly = api.MapGroup("/accounts").RequireAuthorization(ManagementAuthorization.OperatorOnlyPolicy);
         var accounts = api.MapGroup("/accounts").RequireAuthorization(ManagementAuthorization.AccountScopedPolicy);
         operatorOnly.MapPost("/", CreateAccount).WithName("CreateAccount").WithSummary("Create an account.");
-        operatorOnly.MapGet("/", ListAccounts).WithName("ListAccounts").WithSummary("List accounts.");
+        operatorOnly.MapGet("/", ListAccounts).WithName("ListAccounts")
+            .WithSummary("List accounts; with q, find them by the start of an id, email, name, API key or data space id (at most limit, default 50).");
         accounts.MapGet("/{accountId}", GetAccount).WithName("GetAccount").WithSummary("Get an account.");
         operatorOnly.MapPut("/{accountId}/entitlements/{service}", GrantEntitlement)
             .WithName("GrantEntitlement").WithSummary("Grant a service to the account (R14).");
@@ -45,8 +46,11 @@ public static class ManagementApi
             : TypedResults.Created($"/api/v1/accounts/{outcome.Value!.Id}", AccountView.Of(outcome.Value));
     }
 
-    private static async Task<Ok<IEnumerable<AccountView>>> ListAccounts(AccountService accounts, CancellationToken ct) =>
-        TypedResults.Ok((await accounts.ListAsync(ct)).Select(AccountView.Of));
+    private static async Task<Ok<IEnumerable<AccountView>>> ListAccounts(string? q, int? limit, AccountService accounts, CancellationToken ct) =>
+        q is null && limit is null
+            ? TypedResults.Ok((await accounts.ListAsync(ct)).Select(AccountView.Of))
+            // A search: by the start of an id, email, name, API key or data space id (the console's Accounts page).
+            : TypedResults.Ok((await accounts.SearchAsync(q, limit ?? 50, ct)).Select(m => AccountView.Of(m.Account)));
 
     private static async Task<Results<Ok<AccountView>, ProblemHttpResult>> GetAccount(
         string accountId, AccountService accounts, CancellationToken ct) =>

@@ -19,7 +19,8 @@ public sealed record KeyPairView(
     DateTimeOffset CreatedAt,
     DateTimeOffset? ExpiresAt,
     DateTimeOffset? RevokedAt,
-    DateTimeOffset? LastUsedAt)
+    DateTimeOffset? LastUsedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? LastUsedFrom = null)
 {
     public static KeyPairView Of(KeyPair k, DateTimeOffset now) => new(
         k.ApiKey,
@@ -29,7 +30,8 @@ public sealed record KeyPairView(
         k.CreatedAt,
         k.ExpiresAt ?? k.RevokedAt,
         k.RevokedAt,
-        k.LastUsedAt);
+        k.LastUsedAt,
+        k.LastUsedFrom);
 }
 
 /// <summary>The answer to create and roll: the only place a private key ever appears (R7).</summary>

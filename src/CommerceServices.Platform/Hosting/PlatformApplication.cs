@@ -8,6 +8,8 @@ using CommerceServices.Platform.Portal;
 using CommerceServices.Platform.Registry;
 using CommerceServices.Platform.Hosting.FirstRun;
 using CommerceServices.Platform.Hosting.Operator;
+using CommerceServices.Platform.Operators;
+using CommerceServices.Platform.Traffic;
 using CommerceServices.Platform.Scaling;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
@@ -72,6 +74,8 @@ public static partial class PlatformApplication
                 .RequireAuthenticatedUser());
         services.AddGatewayRateLimiting();
         services.AddPortal();
+        services.AddOperatorConsole();
+        services.AddGatewayTraffic();
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.AddCodeWhenMissing);
         services.AddExceptionHandler<BadRequestExceptionHandler>();
@@ -95,6 +99,7 @@ public static partial class PlatformApplication
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
+        app.UseMiddleware<GatewayTraffic>();
         app.UseMiddleware<GatewayAdmission>();
         app.UseMiddleware<DataSpaceResolution>();
 
@@ -102,6 +107,7 @@ public static partial class PlatformApplication
         app.MapManagementApi();
         app.MapRegistryManagementApi();
         app.MapPortal();
+        app.MapOperatorConsole();
         app.MapGatewayInfo();
         var gateway = app.MapGateway();
         gateway.MapRegistryApi();

@@ -4,16 +4,19 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace CommerceServices.Platform.Hosting;
 
-/// <summary>The three doors of the platform. Each endpoint says which of them it answers on.</summary>
+/// <summary>The doors of the platform. Each endpoint says which of them it answers on.</summary>
 public enum PlatformListener
 {
     Portal,
     ProductionGateway,
     SandboxGateway,
+
+    /// <summary>The operator console's own listener, bound only when <c>Platform:OperatorUrl</c> is set.</summary>
+    Operator,
 }
 
 /// <summary>
-/// Binds the three listeners on Kestrel and tells, for a request, which one accepted it. Routing uses the socket the
+/// Binds the listeners on Kestrel and tells, for a request, which one accepted it. Routing uses the socket the
 /// request came in on, never the Host header, so the management API cannot be reached through a gateway port.
 /// </summary>
 public sealed class PlatformListeners
@@ -29,6 +32,11 @@ public sealed class PlatformListeners
             [PlatformListener.ProductionGateway] = options.ProductionGatewayUrl,
             [PlatformListener.SandboxGateway] = options.SandboxGatewayUrl,
         };
+        if (!string.IsNullOrWhiteSpace(options.OperatorUrl))
+        {
+            urls[PlatformListener.Operator] = options.OperatorUrl;
+        }
+
         foreach (var (listener, url) in urls)
         {
             var endpoint = ParseHttpEndpoint(listener, url);
@@ -39,7 +47,7 @@ public sealed class PlatformListeners
         if (ports.Count != ports.Distinct().Count())
         {
             throw new InvalidOperationException(
-                "Platform:PortalUrl, Platform:ProductionGatewayUrl and Platform:SandboxGatewayUrl must use different ports.");
+                "Platform:PortalUrl, Platform:ProductionGatewayUrl, Platform:SandboxGatewayUrl (and Platform:OperatorUrl, when set) must use different ports.");
         }
     }
 
@@ -57,6 +65,9 @@ public sealed class PlatformListeners
 
         return null;
     }
+
+    /// <summary>Whether the listener is bound (the operator listener is optional).</summary>
+    public bool IsBound(PlatformListener listener) => _bound.ContainsKey(listener);
 
     /// <summary>The address a listener is bound to, with the real port once Kestrel has started (port 0 resolved).</summary>
     public Uri UrlOf(PlatformListener listener)

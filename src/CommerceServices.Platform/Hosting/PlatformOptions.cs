@@ -14,6 +14,12 @@ public sealed class PlatformOptions
 
     public string SandboxGatewayUrl { get; set; } = "http://127.0.0.1:5082";
 
+    /// <summary>
+    /// A listener of its own for the operator console (<c>/operator</c>), e.g. on an address only reachable from the
+    /// operators' network. When empty, the console is on the portal listener.
+    /// </summary>
+    public string? OperatorUrl { get; set; }
+
     /// <summary>Bearer token of the management API. When empty, one is generated at first start into the data folder.</summary>
     public string? OperatorToken { get; set; }
 

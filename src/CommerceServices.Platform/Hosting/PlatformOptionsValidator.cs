@@ -28,7 +28,7 @@ internal sealed class PlatformOptionsValidator : IValidateOptions<PlatformOption
                      (nameof(PlatformOptions.PortalUrl), options.PortalUrl),
                      (nameof(PlatformOptions.ProductionGatewayUrl), options.ProductionGatewayUrl),
                      (nameof(PlatformOptions.SandboxGatewayUrl), options.SandboxGatewayUrl),
-                 })
+                 }.Concat(string.IsNullOrWhiteSpace(options.OperatorUrl) ? [] : new[] { (nameof(PlatformOptions.OperatorUrl), options.OperatorUrl!) }))
         {
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp || uri.AbsolutePath != "/"
                 || !string.IsNullOrEmpty(uri.Query))
@@ -44,7 +44,7 @@ internal sealed class PlatformOptionsValidator : IValidateOptions<PlatformOption
 
         if (ports.Count != ports.Distinct().Count())
         {
-            failures.Add($"{PlatformOptions.Section}:PortalUrl, ProductionGatewayUrl and SandboxGatewayUrl must use different ports.");
+            failures.Add($"{PlatformOptions.Section}:PortalUrl, ProductionGatewayUrl, SandboxGatewayUrl (and OperatorUrl, when set) must use different ports.");
         }
 
         if (string.IsNullOrWhiteSpace(options.DataDirectory))

@@ -72,8 +72,11 @@ public static class Problems
             extensions: new Dictionary<string, object?> { ["code"] = code, [MessageMember] = detail ?? ProblemCatalog.TitleOf(code) });
 
     /// <summary>Writes a problem straight to a response, for code outside endpoints (authentication, rate limiting).</summary>
-    public static Task WriteAsync(HttpContext context, string code, string? detail = null, int? status = null) =>
-        Of(code, detail, status).ExecuteAsync(context);
+    public static Task WriteAsync(HttpContext context, string code, string? detail = null, int? status = null)
+    {
+        context.Features.Set(new ProblemCodeFeature(code));
+        return Of(code, detail, status).ExecuteAsync(context);
+    }
 
     /// <summary>
     /// Adds a <c>code</c> and a <c>message</c> to problems the framework writes itself (unreadable JSON body, unknown
@@ -87,8 +90,9 @@ public static class Problems
             problem.Extensions[MessageMember] = problem.Detail ?? problem.Title;
         }
 
-        if (problem.Extensions.ContainsKey("code"))
+        if (problem.Extensions.TryGetValue("code", out var known) && known is string code)
         {
+            context.HttpContext.Features.Set(new ProblemCodeFeature(code));
             return;
         }
 
@@ -101,5 +105,9 @@ public static class Problems
             >= 500 => ProblemCodes.InternalError,
             _ => ProblemCodes.InvalidRequest,
         };
+        context.HttpContext.Features.Set(new ProblemCodeFeature((string)problem.Extensions["code"]!));
     }
 }
+
+/// <summary>The code of the problem a response carries, for whoever counts answers afterwards (gateway traffic).</summary>
+public sealed record ProblemCodeFeature(string Code);

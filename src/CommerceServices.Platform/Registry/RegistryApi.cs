@@ -13,7 +13,8 @@ public static class RegistryApi
 {
     public static RouteGroupBuilder MapRegistryApi(this RouteGroupBuilder gateway)
     {
-        var registry = gateway.MapGroup("/merchant-registry/v1").WithTags("Merchant registry");
+        var registry = gateway.MapGroup("/merchant-registry/v1").WithTags("Merchant registry")
+            .WithMetadata(new Traffic.GatewayServiceMetadata("registry"));
         registry.MapGet("/ping", Ping).WithName("Ping").WithSummary("200 when the key pair is valid for this gateway.");
         registry.MapGet("/registry", Registry).WithName("Registry")
             .WithSummary("The account's data spaces, one flat entry each (the Magento module's shape), and its projects.");

@@ -82,6 +82,13 @@ public static class ProblemCodes
 
     // Key generation (issue 14): the node's key generator is busy with other accounts' keys.
     public const string KeyGenerationBusy = "key_generation_busy";
+
+    // Operator console: operator users, their roles and their second factor.
+    public const string InvalidRole = "invalid_role";
+    public const string OperatorExists = "operator_exists";
+    public const string OperatorNotFound = "operator_not_found";
+    public const string InvalidTotpCode = "invalid_totp_code";
+    public const string OperatorReadOnly = "operator_read_only";
 }
 
 /// <summary>Status and title of each code, so both sides describe a refusal the same way.</summary>
@@ -158,6 +165,13 @@ public static class ProblemCatalog
 
         // Key generation (issue 14).
         [ProblemCodes.KeyGenerationBusy] = (503, "The platform is busy making other key pairs; try again shortly."),
+
+        // Operator console.
+        [ProblemCodes.InvalidRole] = (400, "The operator role must be 'admin' or 'support'."),
+        [ProblemCodes.OperatorExists] = (409, "An operator with this email already exists."),
+        [ProblemCodes.OperatorNotFound] = (404, "The operator does not exist."),
+        [ProblemCodes.InvalidTotpCode] = (401, "The authenticator code or recovery code is not right."),
+        [ProblemCodes.OperatorReadOnly] = (403, "A support operator can read everything and change nothing."),
     };
 
     public static IReadOnlyCollection<string> Codes => Entries.Keys;

@@ -12,6 +12,8 @@ internal sealed class AccountConfiguration : IEntityTypeConfiguration<Account>
         builder.Property(a => a.Email).IsRequired();
         builder.Property(a => a.Name).IsRequired();
         builder.HasIndex(a => a.Email).IsUnique();
+        builder.Property(a => a.NormalizedName).IsRequired();
+        builder.HasIndex(a => a.NormalizedName);
         builder.HasMany(a => a.Entitlements).WithOne().HasForeignKey(e => e.AccountId).OnDelete(DeleteBehavior.Cascade);
     }
 }

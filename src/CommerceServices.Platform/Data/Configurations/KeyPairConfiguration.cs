@@ -34,5 +34,10 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
         builder.Property(e => e.Action).IsRequired();
         builder.Property(e => e.Actor).IsRequired();
         builder.HasIndex(e => new { e.AccountId, e.At });
+        // The operators' audit search: one index per filter, each in time order, so "newest first" stops at a page.
+        builder.HasIndex(e => new { e.At, e.Id });
+        builder.HasIndex(e => new { e.Actor, e.At, e.Id });
+        builder.HasIndex(e => new { e.Action, e.At, e.Id });
+        builder.HasIndex(e => new { e.Subject, e.At, e.Id });
     }
 }

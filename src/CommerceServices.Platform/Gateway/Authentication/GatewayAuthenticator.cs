@@ -177,9 +177,7 @@ internal sealed partial class GatewayAuthenticator(
             validatedTokens.Add(token, key.KeyPairId, verdict.UsableUntil, nowSeconds);
         }
 
-        lastUse.Record(key.KeyPairId, now);
-        metrics.GatewayAccepted();
-        lastUse.Record(key.KeyPairId, now);
+        lastUse.Record(key.KeyPairId, now, context.Connection.RemoteIpAddress);
         metrics.GatewayAccepted();
         return GatewayVerdict.Admit(new ClaimsPrincipal(key.Identity));
     }

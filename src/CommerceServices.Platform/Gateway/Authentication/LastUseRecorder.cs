@@ -1,11 +1,14 @@
 using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Text;
 using CommerceServices.Platform.Data;
 using Microsoft.Extensions.Options;
 
 namespace CommerceServices.Platform.Gateway.Authentication;
 
 /// <summary>
-/// Remembers when each key was last used and writes it in one batch every
+/// Remembers when each key was last used, and from which client address, and writes it in one batch every
 /// <see cref="GatewayOptions.LastUseFlushSeconds"/> (R22), instead of a database write on every request. Times are
 /// kept to the second; what is pending is written at shutdown too.
 /// </summary>
@@ -13,17 +16,18 @@ public sealed partial class LastUseRecorder(
     IServiceScopeFactory scopes, TimeProvider time, IOptions<GatewayOptions> options, ILogger<LastUseRecorder> logger)
     : BackgroundService
 {
-    private readonly ConcurrentDictionary<string, long> _pending = new(StringComparer.Ordinal);
+    private const int KeysPerStatement = 300;
+    private readonly ConcurrentDictionary<string, (long Seconds, IPAddress? From)> _pending = new(StringComparer.Ordinal);
 
-    public void Record(string keyPairId, DateTimeOffset at)
+    public void Record(string keyPairId, DateTimeOffset at, IPAddress? from = null)
     {
         var seconds = at.ToUnixTimeSeconds();
-        if (_pending.TryGetValue(keyPairId, out var known) && known >= seconds)
+        if (_pending.TryGetValue(keyPairId, out var known) && known.Seconds >= seconds)
         {
             return; // the hot path: already noted this second
         }
 
-        _pending.AddOrUpdate(keyPairId, seconds, (_, existing) => Math.Max(existing, seconds));
+        _pending.AddOrUpdate(keyPairId, (seconds, from), (_, existing) => existing.Seconds >= seconds ? existing : (seconds, from));
     }
 
     /// <summary>Writes what is pending now.</summary>
@@ -34,40 +38,48 @@ public sealed partial class LastUseRecorder(
             return;
         }
 
-        // One statement per second of use (and per thousand keys), not one per key: with thousands of keys in use, a
-        // statement each (and on SQLite a commit each) was a steady load on the database that grew with the key count.
-        var taken = new List<(string KeyPairId, long Seconds)>();
+        var taken = new List<(string KeyPairId, long Seconds, IPAddress? From)>();
         foreach (var keyPairId in _pending.Keys)
         {
-            if (_pending.TryRemove(keyPairId, out var seconds))
+            if (_pending.TryRemove(keyPairId, out var use))
             {
-                taken.Add((keyPairId, seconds));
+                taken.Add((keyPairId, use.Seconds, use.From));
             }
         }
 
+        // One statement per few hundred keys, each row carrying its key's own time and address (UPDATE ... FROM VALUES,
+        // which SQLite and PostgreSQL both have): with thousands of keys in use, a statement per key (and on SQLite a
+        // commit each) was a steady load on the database that grew with the key count.
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
-        var batches = taken.GroupBy(t => t.Seconds)
-            .SelectMany(second => second.Chunk(1000).Select(chunk => (Seconds: second.Key, Ids: chunk.Select(t => t.KeyPairId).ToArray())))
-            .ToList();
+        var batches = taken.Chunk(KeysPerStatement).ToList();
         for (var i = 0; i < batches.Count; i++)
         {
-            var (seconds, ids) = batches[i];
-            var usedAt = DateTimeOffset.FromUnixTimeSeconds(seconds);
+            var rows = new StringBuilder();
+            var values = new List<object>(batches[i].Length * 3);
+            foreach (var (keyPairId, seconds, from) in batches[i])
+            {
+                var p = values.Count;
+                rows.Append(p == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture,
+                    $"(CAST({{{p}}} AS TEXT), CAST({{{p + 1}}} AS BIGINT), CAST({{{p + 2}}} AS TEXT))");
+                values.Add(keyPairId);
+                values.Add(seconds * 1000); // the column holds Unix milliseconds (PlatformDbContext)
+                values.Add(from?.ToString() ?? "");
+            }
+
             try
             {
-                await db.KeyPairs
-                    .Where(k => ids.Contains(k.Id) && (k.LastUsedAt == null || k.LastUsedAt < usedAt))
-                    .ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, usedAt), cancellationToken);
+                // Only placeholders are put into the text; every value is a parameter.
+                var sql = "UPDATE \"KeyPairs\" SET \"LastUsedAt\" = v.column2, \"LastUsedFrom\" = NULLIF(v.column3, '') " +
+                          $"FROM (VALUES {rows}) AS v WHERE \"KeyPairs\".\"Id\" = v.column1 " +
+                          "AND (\"KeyPairs\".\"LastUsedAt\" IS NULL OR \"KeyPairs\".\"LastUsedAt\" < v.column2)";
+                await db.Database.ExecuteSqlRawAsync(sql, values, cancellationToken);
             }
             catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
             {
-                foreach (var (left, leftIds) in batches.Skip(i))
+                foreach (var (left, seconds, from) in batches.Skip(i).SelectMany(b => b))
                 {
-                    foreach (var id in leftIds)
-                    {
-                        Record(id, DateTimeOffset.FromUnixTimeSeconds(left)); // kept for the next flush
-                    }
+                    Record(left, DateTimeOffset.FromUnixTimeSeconds(seconds), from); // kept for the next flush
                 }
 
                 LogFlushFailed(logger, e.GetType().Name);

@@ -13,7 +13,8 @@ public static class PaymentsApi
 {
     public static RouteGroupBuilder MapPaymentsApi(this RouteGroupBuilder gateway)
     {
-        var payments = gateway.MapGroup("/payments/v1/payments").WithTags("Payment Services").AddEndpointFilter<PaymentsAccessFilter>();
+        var payments = gateway.MapGroup("/payments/v1/payments").WithTags("Payment Services")
+            .WithMetadata(new Traffic.GatewayServiceMetadata(Accounts.ServiceCatalog.Payments)).AddEndpointFilter<PaymentsAccessFilter>();
         payments.MapPost("", Authorize).AddEndpointFilter<IdempotencyFilter>()
             .WithName("AuthorizePayment").WithSummary("Authorize a card payment; a declined card is recorded as declined.");
         payments.MapPost("/{id}/capture", Capture).AddEndpointFilter<IdempotencyFilter>()

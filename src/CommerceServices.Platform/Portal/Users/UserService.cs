@@ -246,6 +246,14 @@ public sealed class UserService(
     public async Task<IReadOnlyList<PortalUser>> ListAsync(string accountId, CancellationToken cancellationToken) =>
         await db.Set<PortalUser>().AsNoTracking().Where(u => u.AccountId == accountId).OrderBy(u => u.Email).ToListAsync(cancellationToken);
 
+    /// <summary>The account's invitations that can still be used (the operator console shows them).</summary>
+    public async Task<IReadOnlyList<Invitation>> PendingInvitationsAsync(string accountId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        return await db.Set<Invitation>().AsNoTracking().Where(i => i.AccountId == accountId && i.AcceptedAt == null && i.ExpiresAt > now)
+            .OrderBy(i => i.Email).ToListAsync(cancellationToken);
+    }
+
     private PortalUser NewUser(string accountId, string email, string password, DateTimeOffset now)
     {
         var user = new PortalUser
