@@ -90,6 +90,12 @@ public sealed class ManagementClient : IDisposable
     public Task<ApiResult> InviteUserAsync(string accountId, string email, CancellationToken ct) =>
         SendAsync(HttpMethod.Post, $"accounts/{Segment(accountId)}/invitations", new JsonObject { ["email"] = email }, ct);
 
+    /// <summary>A one-time invitation link for the operator console, with a role (admin or support).</summary>
+    public Task<ApiResult> InviteOperatorAsync(string email, string role, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, "operators/invitations", new JsonObject { ["email"] = email, ["role"] = role }, ct);
+
+    public Task<ApiResult> ListOperatorsAsync(CancellationToken ct) => SendAsync(HttpMethod.Get, "operators", null, ct);
+
     public Task<ApiResult> ListProjectsAsync(string accountId, CancellationToken ct) =>
         SendAsync(HttpMethod.Get, $"accounts/{Segment(accountId)}/projects", null, ct);
 
