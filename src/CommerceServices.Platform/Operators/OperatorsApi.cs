@@ -109,20 +109,34 @@ public sealed class AuditSearchParameters
     /// <summary>The object of the event: an API key, data space id, token id, service or email.</summary>
     public string? Object { get; set; }
 
-    public DateTimeOffset? From { get; set; }
+    /// <summary>Inclusive; ISO 8601, UTC unless it names an offset (a browser's datetime-local value works too).</summary>
+    public string? From { get; set; }
 
-    public DateTimeOffset? To { get; set; }
+    /// <summary>Exclusive; as <see cref="From"/>.</summary>
+    public string? To { get; set; }
 
     /// <summary>The <c>next</c> of the previous page.</summary>
     public string? After { get; set; }
 
     public int? Limit { get; set; }
 
-    public AuditQuery ToQuery() => AuditQuery.Of(Account, Actor, Action, Object, From, To);
+    public DateTimeOffset? FromTime => Time(From);
+
+    public DateTimeOffset? ToTime => Time(To);
+
+    public AuditQuery ToQuery() => AuditQuery.Of(Account, Actor, Action, Object, FromTime, ToTime);
 
     public PlatformError? Validate() =>
         Limit is < 1 ? new PlatformError(ProblemCodes.InvalidRequest, "'limit' must be 1 or more.")
-        : From is { } from && To is { } to && to <= from ? new PlatformError(ProblemCodes.InvalidRequest, "'to' must be after 'from'.")
+        : !string.IsNullOrWhiteSpace(From) && FromTime is null ? new PlatformError(ProblemCodes.InvalidRequest, $"'from' must be a time such as 2026-01-31T09:00:00Z; '{From}' is not.")
+        : !string.IsNullOrWhiteSpace(To) && ToTime is null ? new PlatformError(ProblemCodes.InvalidRequest, $"'to' must be a time such as 2026-01-31T18:00:00Z; '{To}' is not.")
+        : FromTime is { } from && ToTime is { } to && to <= from ? new PlatformError(ProblemCodes.InvalidRequest, "'to' must be after 'from'.")
         : After is not null && !AuditLog.IsCursor(After) ? new PlatformError(ProblemCodes.InvalidRequest, "'after' is not a cursor this API gave out; start from the first page.")
         : null;
+
+    private static DateTimeOffset? Time(string? value) =>
+        DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var time)
+            ? time
+            : null;
 }

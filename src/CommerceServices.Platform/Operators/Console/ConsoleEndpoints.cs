@@ -621,8 +621,8 @@ internal static class ConsoleEndpoints
         Add("actor", query.Actor);
         Add("action", query.Action);
         Add("object", query.Object);
-        Add("from", query.From?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
-        Add("to", query.To?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+        Add("from", query.FromTime?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+        Add("to", query.ToTime?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
         return string.Join('&', parts);
     }
 }
