@@ -350,7 +350,7 @@ internal static class SeedKeysCommand
     /// Writes entities as rows of the platform's real tables: which table and columns, and what each value is stored as
     /// (e.g. times as Unix milliseconds, enums as names), come from the platform's EF Core model for that provider.
     /// </summary>
-    private abstract class RowSink(DbContextOptions<PlatformDbContext> options) : IAsyncDisposable
+    internal abstract class RowSink(DbContextOptions<PlatformDbContext> options) : IAsyncDisposable
     {
         private readonly IModel _model = new PlatformDbContext(options).Model;
 
@@ -400,9 +400,9 @@ internal static class SeedKeysCommand
         }
     }
 
-    private sealed record ColumnShape(string Name, string StoreType, Func<object, object?> Value);
+    internal sealed record ColumnShape(string Name, string StoreType, Func<object, object?> Value);
 
-    private sealed record TableShape(string Name, IReadOnlyList<ColumnShape> Columns)
+    internal sealed record TableShape(string Name, IReadOnlyList<ColumnShape> Columns)
     {
         public string ColumnList => string.Join(", ", Columns.Select(c => $"\"{c.Name}\""));
     }
