@@ -132,6 +132,29 @@ public sealed class RegistrationTests : IDisposable
             m.DeclaringType!.Namespace));
     }
 
+    [Theory]
+    [InlineData(false, true, "AddCommerceServicesConnector")]
+    [InlineData(true, false, "AddCommerceServicesAdmin")]
+    public async Task MappingThePages_WithoutTheirRegistration_StopsTheStart_NamingTheMissingCall(bool connector, bool admin, string missing)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        if (connector)
+        {
+            builder.Services.AddCommerceServicesConnector(Configuration("http://127.0.0.1:9"));
+        }
+
+        if (admin)
+        {
+            builder.Services.AddCommerceServicesAdmin(o => o.AuthorizationPolicy = "Admins");
+        }
+
+        await using var app = builder.Build();
+
+        var refused = Assert.Throws<InvalidOperationException>(() => app.MapCommerceServicesAdmin());
+        Assert.Contains(missing, refused.Message, StringComparison.Ordinal);
+    }
+
     private static IServiceCollection Register(IServiceCollection services, IConfiguration configuration, string registration, int times)
     {
         // The framework's AddHttpClient(name) is not idempotent itself: the client is made once, and signed twice.
