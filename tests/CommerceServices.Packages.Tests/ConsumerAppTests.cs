@@ -23,8 +23,12 @@ public sealed partial class ConsumerAppTests(PackedPackages packages, ITestOutpu
     [Fact]
     public async Task ANewWebApp_FollowingTheIntegrationGuide_BuildsWithoutWarnings_ReachesVerified_AndTakesASandboxPayment()
     {
+        output.WriteLine($"the one pack (shared by the collection): {packages.PackTime.TotalSeconds:0.0} s");
+        var started = Stopwatch.StartNew();
         var app = await CreateAppAsync();
+        output.WriteLine($"dotnet new web and the guide's blocks: {started.Elapsed.TotalSeconds:0.0} s");
         await DotnetCommand.RunAsync(app, Step, "build", "-c", "Debug", "-warnaserror", "-nologo", "-nodeReuse:false", "--disable-build-servers");
+        output.WriteLine($"restore and build with -warnaserror: {started.Elapsed.TotalSeconds:0.0} s");
 
         await using var platform = await PlatformHost.StartAsync();
         var (account, apiKey, privateKey, dataSpace) = await SandboxMerchantAsync(platform);
@@ -70,7 +74,7 @@ public sealed partial class ConsumerAppTests(PackedPackages packages, ITestOutpu
         Assert.Contains("data-testid=\"connected-summary\"", payments, StringComparison.Ordinal);
         Assert.Contains(payment["id"]!.GetValue<string>(), payments, StringComparison.Ordinal);
         Assert.DoesNotContain("(null)", shop.Output, StringComparison.Ordinal);
-        output.WriteLine($"checkout (authorize and capture through the packages) answered in {watch.Elapsed.TotalSeconds:0.00} s");
+        output.WriteLine($"checkout (authorize and capture through the packages) answered in {watch.Elapsed.TotalSeconds:0.00} s; whole test {started.Elapsed.TotalSeconds:0.0} s");
     }
 
     /// <summary><c>dotnet new web</c>, then the guide's steps 2 to 7, pasted as they are written.</summary>

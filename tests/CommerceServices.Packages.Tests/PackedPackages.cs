@@ -27,12 +27,17 @@ public sealed class PackedPackages : IAsyncLifetime
 
     public string Version { get; private set; } = "";
 
+    /// <summary>How long the one pack took (the tests share it).</summary>
+    public TimeSpan PackTime { get; private set; }
+
     public async Task InitializeAsync()
     {
         Assert.False(Root.StartsWith(RepositoryPaths.Root, StringComparison.Ordinal), "The packages must be made outside the repository.");
         // `dotnet pack -c Release -o artifacts/packages` as docs/integration.md says, here from the build just made.
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         await DotnetCommand.RunAsync(RepositoryPaths.Root, TimeSpan.FromMinutes(10),
             "pack", "CommerceServices.slnx", "-c", Configuration, "--no-build", "--no-restore", "-o", Folder, "-nologo", "-nodeReuse:false");
+        PackTime = watch.Elapsed;
         var admin = Directory.GetFiles(Folder, "CommerceServices.Connector.Admin.*.nupkg").Single();
         Version = Nuspec(admin).Element(Ns(admin) + "version")!.Value;
     }
