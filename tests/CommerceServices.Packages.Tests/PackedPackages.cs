@@ -36,7 +36,9 @@ public sealed class PackedPackages : IAsyncLifetime
         // `dotnet pack -c Release -o artifacts/packages` as docs/integration.md says, here from the build just made.
         var watch = System.Diagnostics.Stopwatch.StartNew();
         await DotnetCommand.RunAsync(RepositoryPaths.Root, TimeSpan.FromMinutes(10),
-            "pack", "CommerceServices.slnx", "-c", Configuration, "--no-build", "--no-restore", "-o", Folder, "-nologo", "-nodeReuse:false");
+            "pack", "CommerceServices.slnx", "-c", Configuration, "--no-build", "--no-restore", "-o", Folder, "-nologo", "-nodeReuse:false",
+            // The manifests NuGet writes on the way go with the packages, not into the clone's obj/ folders, one pair per run.
+            $"-p:NuspecOutputPath={Path.Combine(Root, "nuspec")}");
         PackTime = watch.Elapsed;
         var admin = Directory.GetFiles(Folder, "CommerceServices.Connector.Admin.*.nupkg").Single();
         Version = Nuspec(admin).Element(Ns(admin) + "version")!.Value;
