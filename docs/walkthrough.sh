@@ -30,8 +30,9 @@ mkdir -p "$scratch"
 
 say "2. The CLI as a .NET tool (installed into the scratch folder; README: --global for everyday use)"
 dotnet pack src/CommerceServices.Cli -o "$scratch/packages"
-# Its own package cache: a tool of the same version installed before is not reused.
-NUGET_PACKAGES="$scratch/nuget" dotnet tool install CommerceServices.Cli --tool-path "$scratch/tools" --add-source "$scratch/packages"
+# Its own package cache: a tool of the same version installed before is not reused. A pack that names no version is a
+# pre-release (1.1.0-dev.<time of the pack>, Directory.Build.props), which 'dotnet tool install' takes only when asked.
+NUGET_PACKAGES="$scratch/nuget" dotnet tool install CommerceServices.Cli --tool-path "$scratch/tools" --add-source "$scratch/packages" --prerelease
 export PATH="$scratch/tools:$PATH"
 cd "$scratch"
 # json KEY…: one member of the JSON document on stdin (a number indexes an array), e.g. json 0 id

@@ -1,5 +1,4 @@
 using CommerceServices.Connector;
-using CommerceServices.Connector.Admin;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
@@ -40,6 +39,8 @@ public static class StorefrontApplication
         // Sign-in cookies and antiforgery tokens survive a restart: their keys live with the shop's state.
         services.AddDataProtection().SetApplicationName("Storefront")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
+        // The admin pages add the payments client too (AddCommerceServicesAdmin below); every Add… is idempotent, so
+        // asking for it here as well, for the checkout, costs nothing and doubles no handler.
         services.AddCommerceServicesConnector(builder.Configuration);
         services.AddCommerceServicesPayments();
         services.AddScoped<CheckoutPayments>();

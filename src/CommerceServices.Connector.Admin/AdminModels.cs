@@ -88,3 +88,6 @@ public static class RefusalAdvice
         _ => "Check the keys and the data space below, then save again.",
     };
 }
+
+/// <summary>Registered by <c>AddCommerceServicesAdmin</c>: says it was called (once is enough), and lets the mapping check it.</summary>
+internal sealed class AdminMarker;

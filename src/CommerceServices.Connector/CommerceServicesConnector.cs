@@ -47,7 +47,15 @@ public sealed partial class CommerceServicesConnector(
             };
         }
 
-        LogStatus(logger, ConnectionStatus.StateName(status.State), status.Code, status.Environment.ToName());
+        if (status.Code is { } code)
+        {
+            LogStatus(logger, ConnectionStatus.StateName(status.State), code, status.Environment.ToName());
+        }
+        else
+        {
+            LogStatusWithoutCode(logger, ConnectionStatus.StateName(status.State), status.Environment.ToName());
+        }
+
         return status;
     }
 
@@ -125,5 +133,9 @@ public sealed partial class CommerceServicesConnector(
     }
 
     [LoggerMessage(EventId = ConnectorLogEvents.Status, Level = LogLevel.Information, Message = "Connector status: {State} ({Code}) for {Environment}")]
-    private static partial void LogStatus(ILogger logger, string state, string? code, string environment);
+    private static partial void LogStatus(ILogger logger, string state, string code, string environment);
+
+    /// <summary>Verified carries no code: "verified for sandbox", not "verified ((null))".</summary>
+    [LoggerMessage(EventId = ConnectorLogEvents.StatusWithoutCode, Level = LogLevel.Information, Message = "Connector status: {State} for {Environment}")]
+    private static partial void LogStatusWithoutCode(ILogger logger, string state, string environment);
 }

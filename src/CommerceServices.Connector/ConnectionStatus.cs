@@ -1,20 +1,26 @@
+using System.Text.Json.Serialization;
 using CommerceServices.Protocol;
 
 namespace CommerceServices.Connector;
 
-/// <summary>Whether the instance is connected (R2, R10), in one word.</summary>
+/// <summary>Whether the instance is connected (R2, R10), in one word; in JSON the same word as the CLI's <c>state</c>.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ConnectionState>))]
 public enum ConnectionState
 {
     /// <summary>Keys, project or data space are missing; <see cref="ConnectionStatus.Missing"/> lists which.</summary>
+    [JsonStringEnumMemberName("not_configured")]
     NotConfigured,
 
     /// <summary>The gateway accepted the keys, and the data space is bound to this instance.</summary>
+    [JsonStringEnumMemberName("verified")]
     Verified,
 
     /// <summary>The gateway answered but refused; <see cref="ConnectionStatus.Code"/> says why.</summary>
+    [JsonStringEnumMemberName("refused")]
     Refused,
 
     /// <summary>The platform could not be reached: nothing is known about the keys.</summary>
+    [JsonStringEnumMemberName("unreachable")]
     Unreachable,
 }
 

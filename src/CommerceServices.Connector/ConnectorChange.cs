@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using CommerceServices.Protocol;
 using CommerceServices.Protocol.Registry;
 
@@ -29,15 +30,19 @@ public sealed record ConnectorChange
 }
 
 /// <summary>What to do with a production instance's data when it moves to another data space (R12, R18).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<DataSpaceMove>))]
 public enum DataSpaceMove
 {
     /// <summary>Neither chosen: a move that would leave data behind is refused.</summary>
+    [JsonStringEnumMemberName("none")]
     None,
 
     /// <summary>Copy the data into the new data space, bind it, then release the old one.</summary>
+    [JsonStringEnumMemberName("carry_over")]
     CarryOver,
 
     /// <summary>Bind the new data space without copying; the old data stays behind, no longer used by this instance.</summary>
+    [JsonStringEnumMemberName("discard")]
     Discard,
 }
 

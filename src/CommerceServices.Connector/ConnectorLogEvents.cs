@@ -9,4 +9,5 @@ internal static class ConnectorLogEvents
     public const int KeyRegistered = 12;
     public const int BindingUndone = 13;
     public const int BindingNotUndone = 14;
+    public const int StatusWithoutCode = 15;
 }

@@ -1,12 +1,17 @@
+using System.Text.Json.Serialization;
+
 namespace CommerceServices.Connector;
 
-/// <summary>How a gateway call ended when it did not succeed.</summary>
+/// <summary>How a gateway call ended when it did not succeed. In JSON: <c>refused</c> or <c>unreachable</c>.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<GatewayFailureKind>))]
 public enum GatewayFailureKind
 {
     /// <summary>The gateway answered with a refusal (a problem+json <c>code</c>).</summary>
+    [JsonStringEnumMemberName("refused")]
     Refused,
 
     /// <summary>The gateway could not be reached: connection refused, DNS, timeout.</summary>
+    [JsonStringEnumMemberName("unreachable")]
     Unreachable,
 }
 

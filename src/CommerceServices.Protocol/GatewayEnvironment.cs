@@ -1,9 +1,18 @@
+using System.Text.Json.Serialization;
+
 namespace CommerceServices.Protocol;
 
-/// <summary>The two worlds a key pair lives in. A key works only on the gateway of its own environment (R16).</summary>
+/// <summary>
+/// The two worlds a key pair lives in. A key works only on the gateway of its own environment (R16). In JSON the names
+/// used on the wire everywhere else: <c>sandbox</c>, <c>production</c>.
+/// </summary>
+[JsonConverter(typeof(JsonStringEnumConverter<GatewayEnvironment>))]
 public enum GatewayEnvironment
 {
+    [JsonStringEnumMemberName(GatewayEnvironments.SandboxName)]
     Sandbox,
+
+    [JsonStringEnumMemberName(GatewayEnvironments.ProductionName)]
     Production,
 }
 

@@ -61,6 +61,24 @@ public sealed class ConnectionStatusTests(ConnectorFixture platform) : IClassFix
     }
 
     [Fact]
+    public async Task TheVerifiedStatus_IsLoggedAsOneWord_WithNoEmptyCodeBesideIt()
+    {
+        var account = await platform.NewAccountAsync();
+        var (apiKey, privateKey) = await platform.NewKeyAsync(account, GatewayEnvironment.Sandbox);
+        var dataSpace = await platform.NewDataSpaceAsync(account, "testing");
+        await using var test = platform.NewConnector(_temp.Store);
+        await test.Connector.ConfigureAsync(new ConnectorChange
+            { Environment = GatewayEnvironment.Sandbox, ApiKey = apiKey, PrivateKeyPem = privateKey, DataSpaceId = dataSpace });
+
+        Assert.True((await test.Connector.GetStatusAsync()).IsVerified);
+
+        var lines = test.Logs.Lines.Where(l => l.Contains("Connector status: verified", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(lines);
+        Assert.All(lines, line => Assert.EndsWith("Connector status: verified for sandbox", line, StringComparison.Ordinal));
+        Assert.DoesNotContain("(null)", test.Logs.All, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task APkcs1KeyPastedOnOneLine_IsRepaired_AndVerified()
     {
         var account = await platform.NewAccountAsync();

@@ -1,6 +1,4 @@
 using System.Net;
-using CommerceServices.Connector;
-using CommerceServices.Connector.Admin;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;

@@ -9,7 +9,7 @@ namespace CommerceServices.Connector.Payments;
 
 /// <summary>
 /// Payment Services through the gateway of the connector's active environment, in its data space, signed by the
-/// connector (<see cref="ConnectorServiceCollectionExtensions.AddCommerceServicesSigning"/>). Every POST carries an
+/// connector (<see cref="Microsoft.Extensions.DependencyInjection.CommerceServicesHttpClientBuilderExtensions.AddCommerceServicesSigning"/>). Every POST carries an
 /// <c>Idempotency-Key</c>: one per logical operation, the same on every retry of it, so a retry never charges twice; pass
 /// your own (an order id and step, for example) to make retries across restarts safe too. Results carry the platform's
 /// codes; refusals are values, not exceptions.

@@ -78,6 +78,7 @@ public sealed partial class RepositoryDocsTests
     [Theory]
     [InlineData("README.md")]
     [InlineData("docs/design.md")]
+    [InlineData("docs/integration.md")]
     public void EveryRelativeLink_ResolvesToAFileOrAHeading(string document)
     {
         var text = Repository.Read(document);
