@@ -72,6 +72,7 @@ public static partial class PlatformApplication
                 .RequireAuthenticatedUser());
         services.AddGatewayRateLimiting();
         services.AddPortal();
+        services.AddPlatformSecurityHeaders();
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.AddCodeWhenMissing);
         services.AddExceptionHandler<BadRequestExceptionHandler>();
@@ -89,6 +90,7 @@ public static partial class PlatformApplication
 
     public static WebApplication MapPlatform(this WebApplication app)
     {
+        app.UseSecurityHeaders(); // first, so that every answer gets them, refusals included
         app.UseRequestLimits();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
