@@ -17,6 +17,9 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public IBrowser Browser { get; private set; } = null!;
 
+    /// <summary>Headers and CSP violations of every page any test of the class opens; each test ends by asserting it clean.</summary>
+    public PageChecks Checks { get; } = new();
+
     public async Task InitializeAsync()
     {
         Host = await PlatformHost.StartAsync();
@@ -54,6 +57,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         // Generous: the machine running the suite may be busy; nothing here measures speed.
         context.SetDefaultTimeout(30_000);
         Assertions.SetDefaultExpectTimeout(15_000);
+        await Checks.WatchAsync(context);
         return await context.NewPageAsync();
     }
 

@@ -1,8 +1,17 @@
 namespace CommerceServices.Storefront.BrowserTests;
 
 /// <summary>The refusals as a merchant meets them on the connector and Payment Services pages (R10, R13, R20, R21).</summary>
-public sealed class ConnectorRefusalTests(Chromium chromium) : IClassFixture<Chromium>
+public sealed class ConnectorRefusalTests(Chromium chromium) : IClassFixture<Chromium>, IAsyncLifetime
 {
+    public Task InitializeAsync()
+    {
+        chromium.Checks.Clear();
+        return Task.CompletedTask;
+    }
+
+    // Every page this test opened had its security headers and no Content-Security-Policy violation.
+    public Task DisposeAsync() => chromium.Checks.AssertCleanAsync();
+
     [Fact]
     public async Task AWrongPrivateKey_IsRefusedWithInvalidSignature_AndTheTypedApiKeyIsKept()
     {

@@ -1,8 +1,17 @@
 namespace CommerceServices.Storefront.BrowserTests;
 
 /// <summary>The whole mission in a browser: a merchant connects the shop once, a shopper pays with a sandbox test card.</summary>
-public sealed class StorefrontJourneyTests(Chromium chromium) : IClassFixture<Chromium>
+public sealed class StorefrontJourneyTests(Chromium chromium) : IClassFixture<Chromium>, IAsyncLifetime
 {
+    public Task InitializeAsync()
+    {
+        chromium.Checks.Clear();
+        return Task.CompletedTask;
+    }
+
+    // Every page this test opened had its security headers and no Content-Security-Policy violation.
+    public Task DisposeAsync() => chromium.Checks.AssertCleanAsync();
+
     [Fact]
     public async Task MerchantConnectsTheShopInTheBrowser_AndASandboxCheckoutShowsInAdminAndInTheDataSpaceHoldings()
     {
