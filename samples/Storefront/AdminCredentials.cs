@@ -83,12 +83,13 @@ public sealed partial class AdminCredentials
     /// from when it is below it (<c>samples/Storefront/data/admin-password</c> from the clone), else in full. Null when
     /// the password comes from configuration.
     /// </summary>
-    public string? PasswordFileForDisplay =>
-        _generatedInto is null ? null
-        : Path.GetRelativePath(Environment.CurrentDirectory, _generatedInto) is { } relative && !relative.StartsWith("..", StringComparison.Ordinal)
-          && !Path.IsPathRooted(relative)
+    public string? PasswordFileForDisplay => _generatedInto is null ? null : PathAsTyped(_generatedInto, Environment.CurrentDirectory);
+
+    /// <summary><paramref name="path"/> relative to <paramref name="workingDirectory"/> when it is below it, else in full.</summary>
+    public static string PathAsTyped(string path, string workingDirectory) =>
+        Path.GetRelativePath(workingDirectory, path) is { } relative && !relative.StartsWith("..", StringComparison.Ordinal) && !Path.IsPathRooted(relative)
             ? relative.Replace('\\', '/')
-            : _generatedInto;
+            : path;
 
     public string User { get; }
 

@@ -141,7 +141,8 @@ public static class ShopEndpoints
         var number = new string(form["cardNumber"].ToString().Where(c => !char.IsWhiteSpace(c) && c != '-').ToArray());
         var cvc = form["cvc"].ToString().Trim();
         string? problem = typed.Name.Length is 0 or > 100 ? "Enter your name."
-            : !typed.Email.Contains('@', StringComparison.Ordinal) || typed.Email.Length > 200 ? "Enter an email address."
+            : HasControlOrDirection(typed.Name) ? "Enter your name without control or text-direction characters."
+            : !typed.Email.Contains('@', StringComparison.Ordinal) || typed.Email.Length > 200 || HasControlOrDirection(typed.Email) ? "Enter an email address."
             : number.Length is < 12 or > 19 || !number.All(char.IsAsciiDigit) ? "Enter the card number (12 to 19 digits)."
             : !int.TryParse(typed.ExpMonth, NumberStyles.None, CultureInfo.InvariantCulture, out var month) || month is < 1 or > 12 ? "Enter the expiry month (1–12)."
             : !int.TryParse(typed.ExpYear, NumberStyles.None, CultureInfo.InvariantCulture, out var year) || year is < 2000 or > 2100 ? "Enter the expiry year (for example 2030)."
@@ -201,6 +202,13 @@ public static class ShopEndpoints
     /// also refuses "/\t/evil.example" (browsers drop the tab) and control characters (which would not fit in a header).
     /// </summary>
     private static string? LocalOnly(string? url) => RedirectHttpResult.IsLocalUrl(url) ? url : null;
+
+    /// <summary>
+    /// Control characters (NUL, line breaks) and Unicode direction controls (U+202E reverses the text after it) have no
+    /// place in a name or an email, and would disguise them on the order page and in the shop's records.
+    /// </summary>
+    private static bool HasControlOrDirection(string text) =>
+        text.Any(c => char.IsControl(c) || c is '\u061C' or '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069'));
 
     private static async Task<IResult?> RefuseForgeryAsync(HttpContext http) =>
         await http.RequestServices.GetRequiredService<IAntiforgery>().IsRequestValidAsync(http)

@@ -186,7 +186,7 @@ internal static class AdminEndpoints
                     new SaveOutcome(false, first.Code, $"{Title(other)} keys: {first.Message}", first.Unreachable), null, ct);
             }
 
-            messages.Add($"{Title(other)} keys: {first.Message}");
+            messages.Add($"{Title(other)} keys saved.");
         }
 
         var apiKey = environment == GatewayEnvironment.Production ? typed.ProductionApiKey : typed.SandboxApiKey;
@@ -207,7 +207,7 @@ internal static class AdminEndpoints
             return await ConnectorAsync(http, prefix, typed, new SaveOutcome(false, result.Code, result.Message, result.Unreachable), guard, ct);
         }
 
-        messages.Add(result.Message);
+        messages.Add(AdminText.Saved(result));
         return await ConnectorAsync(http, prefix, null, new SaveOutcome(true, null, string.Join(" ", messages), false), null, ct);
     }
 
@@ -230,7 +230,10 @@ internal static class AdminEndpoints
         }
 
         var result = await connector.GenerateKeyPairAsync(environment, options.PortalUrl, token, account, ct);
-        return await ConnectorAsync(http, prefix, null, new SaveOutcome(result.Success, result.Code, result.Message, result.Unreachable), null, ct);
+        var message = result.Success
+            ? $"A new {environment.ToName()} key pair was made here; only its public key was sent to Commerce Services, and the private key is kept, encrypted, in this shop's settings."
+            : AdminText.KeyNotRegistered(result.Code, options.PortalUrl);
+        return await ConnectorAsync(http, prefix, null, new SaveOutcome(result.Success, result.Code, message, result.Unreachable), null, ct);
     }
 
     private static async Task<IResult?> RefuseForgeryAsync(HttpContext http, string prefix)

@@ -94,7 +94,8 @@ public sealed class ConnectorRefusalTests(Chromium chromium) : IClassFixture<Chr
         Assert.Equal(0, await page.GetByTestId("verification-error").CountAsync());
         await page.GotoAsync(Pages.Admin + "/connector");
         Assert.Equal("Unreachable", await Pages.StatusAsync(page));
-        Assert.Contains("could not be reached", await page.GetByTestId("status-message").InnerTextAsync());
+        Assert.Equal("Commerce Services cannot be reached", await page.GetByTestId("status-headline").InnerTextAsync());
+        Assert.Contains("did not answer", await page.GetByTestId("status-message").InnerTextAsync());
         await Pages.ScreenshotAsync(page, "admin-connector-unreachable");
     }
 

@@ -29,6 +29,7 @@ public sealed class StorefrontJourneyTests(Chromium chromium) : IClassFixture<Ch
         // Sales > Payment Services: not configured yet.
         var configure = page.GetByRole(AriaRole.Link, new() { Name = "Configure Commerce Services" });
         Assert.True(await configure.IsVisibleAsync());
+        await Pages.AssertSpeaksToAMerchantAsync(page, "Admin › Payment Services");
         await Pages.ScreenshotAsync(page, "admin-payment-services-not-configured");
         await configure.ClickAsync();
         Assert.EndsWith("/admin/commerce-services/connector", page.Url);
@@ -38,6 +39,11 @@ public sealed class StorefrontJourneyTests(Chromium chromium) : IClassFixture<Ch
         await Pages.EnterKeysAsync(page, "sandbox", apiKey, privateKey);
         Assert.Null(await Pages.SaveCodeAsync(page));
         Assert.True(await page.GetByTestId("sandbox-private-key-saved").IsVisibleAsync());
+        // Where the merchant is, in a merchant's words: the keys work, the data space is the one step left.
+        Assert.Equal("Keys work", await Pages.StatusAsync(page));
+        Assert.Equal("Keys work — choose a data space", await page.GetByTestId("status-headline").InnerTextAsync());
+        Assert.Contains(merchant.AccountId, await page.GetByTestId("status-message").InnerTextAsync());
+        await Pages.AssertSpeaksToAMerchantAsync(page, "Admin › Commerce Services Connector");
         await Pages.ChooseDataSpaceAsync(page, dataSpace);
         Assert.Equal("Verified", await Pages.StatusAsync(page));
         Assert.Contains(merchant.AccountId, await page.Locator("#connection-status").InnerTextAsync());

@@ -317,7 +317,7 @@ public sealed class UserService(
     public static string? NormalizeEmail(string? email)
     {
         var normalized = email?.Trim().ToLowerInvariant();
-        return string.IsNullOrEmpty(normalized) || normalized.Length > 254
+        return string.IsNullOrEmpty(normalized) || normalized.Length > 254 || NameRules.HasForbiddenCharacter(normalized)
             || !MailAddress.TryCreate(normalized, out var address) || address.Address != normalized
             ? null
             : normalized;
