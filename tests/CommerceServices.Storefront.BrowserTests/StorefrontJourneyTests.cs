@@ -63,6 +63,12 @@ public sealed class StorefrontJourneyTests(Chromium chromium) : IClassFixture<Ch
         Assert.StartsWith("pay", paymentId);
         await Pages.ScreenshotAsync(page, "storefront-order-confirmation");
 
+        // The confirmation shows the shopper's email: its URL alone, in another browser, shows nothing.
+        var stranger = await chromium.NewPageAsync(shop.Url);
+        var elsewhere = await stranger.GotoAsync(page.Url);
+        Assert.Equal(404, elsewhere!.Status);
+        Assert.DoesNotContain("ada@example.test", await stranger.ContentAsync(), StringComparison.Ordinal);
+
         // Back in the admin: the payment is listed, and the platform counts it in the data space.
         await page.GotoAsync(Pages.Admin + "/payments");
         Assert.True(await page.GetByTestId("connected-summary").IsVisibleAsync());
