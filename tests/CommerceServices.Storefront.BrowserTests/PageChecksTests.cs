@@ -54,6 +54,27 @@ public sealed class PageChecksTests(Chromium chromium) : IClassFixture<Chromium>
         await context.CloseAsync();
     }
 
+    [Fact]
+    public async Task APageThatScrollsSideways_BreaksAWord_OrWrapsATableValue_IsReported()
+    {
+        await using var app = await StartAsync(_ => "<!DOCTYPE html><html><head><meta name=\"viewport\" content=\"width=device-width\"></head><body>" +
+            "<div style=\"width:700px\">wide</div><p style=\"width:3em;overflow-wrap:anywhere\">activation</p>" +
+            "<table style=\"width:40px\"><tr><td>43.50 EUR</td></tr></table><p><code style=\"width:2em;display:block;overflow-wrap:anywhere\">pay_0123456789</code></p></body></html>");
+        var context = await chromium.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 900 } });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(app.Url);
+
+        var wide = await PageLayout.ProblemsAsync(page);
+        await page.SetViewportSizeAsync(390, 900);
+        var narrow = await PageLayout.ProblemsAsync(page);
+
+        Assert.Contains(narrow, p => p.StartsWith("scrolls sideways", StringComparison.Ordinal));
+        Assert.Contains(narrow, p => p.Contains("\"activation\" is broken", StringComparison.Ordinal));
+        Assert.Contains(wide, p => p.Contains("\"43.50 EUR\" wraps in a table cell", StringComparison.Ordinal));
+        Assert.DoesNotContain(narrow.Concat(wide), p => p.Contains("0123456789", StringComparison.Ordinal)); // ids may wrap
+        await context.CloseAsync();
+    }
+
     private static async Task<TestSite> StartAsync(Func<HttpContext, string> page)
     {
         var builder = WebApplication.CreateBuilder(["--urls", "http://127.0.0.1:0"]);
