@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using CommerceServices.Platform.Portal.Users;
 using CommerceServices.Testing;
+using Xunit.Abstractions;
 
 namespace CommerceServices.Platform.Tests.Portal;
 
@@ -11,7 +12,7 @@ namespace CommerceServices.Platform.Tests.Portal;
 /// The sign-in lockout under attack through real HTTP: wrong passwords sent in parallel, the password page's check of
 /// the current password, the time a locked answer takes, and the password rules (NIST SP 800-63B).
 /// </summary>
-public sealed class SignInProtectionTests : IAsyncLifetime
+public sealed class SignInProtectionTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private PlatformHost _host = null!;
 
@@ -95,21 +96,30 @@ public sealed class SignInProtectionTests : IAsyncLifetime
             await TryAsync(unknown, "wrong " + i);
         }
 
-        // Interleaved, so a busy moment of the machine falls on both alike; medians, so one slow answer does not decide.
+        // In pairs, each pair back to back and in alternating order, so a busy moment of this shared machine falls on
+        // both alike; the median of the pairs' ratios, so a few slow answers do not decide.
+        var ratios = new List<double>();
         var known = new List<double>();
         var missing = new List<double>();
-        for (var i = 0; i < 15; i++)
+        for (var i = 0; i < 21; i++)
         {
-            var a = await TryAsync(email, "still wrong " + i);
-            var b = await TryAsync(unknown, "still wrong " + i);
+            var (a, b) = i % 2 == 0
+                ? (await TryAsync(email, "still wrong " + i), await TryAsync(unknown, "still wrong " + i))
+                : Swap(await TryAsync(unknown, "still wrong " + i), await TryAsync(email, "still wrong " + i));
             Assert.Equal(HttpStatusCode.TooManyRequests, a.Status);
             Assert.Equal(HttpStatusCode.TooManyRequests, b.Status);
             known.Add(a.Milliseconds);
             missing.Add(b.Milliseconds);
+            ratios.Add(a.Milliseconds / b.Milliseconds);
         }
 
-        var ratio = Median(known) / Median(missing);
-        Assert.True(ratio is > 0.8 and < 1.25, $"locked known email: median {Median(known):0.0} ms; unknown: {Median(missing):0.0} ms (ratio {ratio:0.00})");
+        var ratio = Median(ratios);
+        output.WriteLine($"locked known email: median {Median(known):0.0} ms; unknown: {Median(missing):0.0} ms; median ratio of pairs {ratio:0.00}");
+        Assert.True(ratio is > 0.8 and < 1.25,
+            $"locked known email: median {Median(known):0.0} ms; unknown: {Median(missing):0.0} ms (median ratio of pairs {ratio:0.00})");
+
+        static ((HttpStatusCode Status, double Milliseconds), (HttpStatusCode Status, double Milliseconds)) Swap(
+            (HttpStatusCode Status, double Milliseconds) first, (HttpStatusCode Status, double Milliseconds) second) => (second, first);
     }
 
     [Theory]

@@ -234,6 +234,13 @@ public sealed class UserService(
     private async Task<Outcome<PortalUser>> CheckPasswordAsync(PortalUser user, string? password, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var users = db.Set<PortalUser>();
+        if (user.LockedUntil is { } lockedUntil && lockedUntil > now)
+        {
+            // Locked already: one read and one hash, exactly what an unknown email costs.
+            hasher.VerifyHashedPassword(null!, DummyHash.Value, password ?? "");
+            return Locked(lockedUntil);
+        }
+
         var reserved = await users
             .Where(u => u.Id == user.Id && u.FailedSignIns < FailuresBeforeLockout && (u.LockedUntil == null || u.LockedUntil <= now))
             .ExecuteUpdateAsync(s => s.SetProperty(u => u.FailedSignIns, u => u.FailedSignIns + 1), cancellationToken);
