@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Reflection;
 using System.Security.Claims;
 using CommerceServices.Connector;
 using Microsoft.AspNetCore.Antiforgery;
@@ -23,25 +24,44 @@ public static class ShopEndpoints
         app.MapGet("/cart", (HttpContext http) => Page<CartPage>(http, new { Lines = Cart.Read(http), Currency = Currency(http) }));
         app.MapPost("/cart", AddToCartAsync).DisableAntiforgery();
         app.MapPost("/cart/update", UpdateCartAsync).DisableAntiforgery();
-        app.MapGet("/checkout", (HttpContext http, CommerceServicesConnector connector, CancellationToken ct) => CheckoutPageAsync(http, connector, null, null, ct));
-        app.MapPost("/checkout", CheckoutAsync).DisableAntiforgery();
+        app.MapGet("/checkout", (HttpContext http, CommerceServicesConnector connector, CancellationToken ct) => CheckoutPageAsync(http, connector, null, null, ct))
+            .WithSecurityHeadersPolicy(ShopSecurityHeaders.CheckoutPolicy);
+        app.MapPost("/checkout", CheckoutAsync).DisableAntiforgery().WithSecurityHeadersPolicy(ShopSecurityHeaders.CheckoutPolicy);
+        // Only in the browser that placed the order: its URL alone shows nothing (the page shows the shopper's email).
         app.MapGet("/orders/{id}", async (string id, HttpContext http, OrderStore orders, CancellationToken ct) =>
-            await orders.FindAsync(id, ct) is { } order
+            PlacedOrders.Contains(http, id) && await orders.FindAsync(id, ct) is { } order
                 ? Page<OrderPage>(http, new { Order = order })
-                : Page<ShopMessage>(http, new { Title = "Order not found", Text = "There is no such order." }, StatusCodes.Status404NotFound));
+                : Page<ShopMessage>(http, new { Title = "Order not found", Text = "There is no such order in this browser." }, StatusCodes.Status404NotFound));
+        app.MapGet("/shop.css", (HttpContext http) =>
+        {
+            http.Response.Headers.CacheControl = "public, max-age=3600";
+            return Results.Bytes(Stylesheet.Value, "text/css; charset=utf-8");
+        });
     }
+
+    private static readonly Lazy<byte[]> Stylesheet = new(() =>
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Storefront.Assets.shop.css")
+            ?? throw new InvalidOperationException("The embedded stylesheet Storefront.Assets.shop.css is missing.");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    });
 
     public static void MapAdminSignIn(this WebApplication app)
     {
-        app.MapGet("/admin/sign-in", (HttpContext http, string? returnUrl) => Page<SignInPage>(http, new { ReturnUrl = LocalOnly(returnUrl) }));
-        app.MapPost("/admin/sign-in", SignInAsync).DisableAntiforgery();
-        app.MapPost("/admin/sign-out", async (HttpContext http) =>
+        app.MapGet("/admin/sign-in", (HttpContext http, string? returnUrl, AdminCredentials credentials) =>
+            Page<SignInPage>(http, new { ReturnUrl = LocalOnly(returnUrl), PasswordFile = credentials.PasswordFileForDisplay }));
+        app.MapPost("/admin/sign-in", SignInAsync).DisableAntiforgery().RequireRateLimiting(StorefrontApplication.SignInRateLimitPolicy);
+        app.MapPost("/admin/sign-out", async (HttpContext http, AdminCredentials credentials) =>
         {
             if (await RefuseForgeryAsync(http) is { } refused)
             {
                 return refused;
             }
 
+            // Ends the session on the server: the cookie's stamp no longer matches, wherever a copy of it is kept.
+            credentials.EndSessions();
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return TypedResults.Redirect("/");
         }).DisableAntiforgery();
@@ -121,7 +141,8 @@ public static class ShopEndpoints
         var number = new string(form["cardNumber"].ToString().Where(c => !char.IsWhiteSpace(c) && c != '-').ToArray());
         var cvc = form["cvc"].ToString().Trim();
         string? problem = typed.Name.Length is 0 or > 100 ? "Enter your name."
-            : !typed.Email.Contains('@', StringComparison.Ordinal) || typed.Email.Length > 200 ? "Enter an email address."
+            : HasControlOrDirection(typed.Name) ? "Enter your name without control or text-direction characters."
+            : !typed.Email.Contains('@', StringComparison.Ordinal) || typed.Email.Length > 200 || HasControlOrDirection(typed.Email) ? "Enter an email address."
             : number.Length is < 12 or > 19 || !number.All(char.IsAsciiDigit) ? "Enter the card number (12 to 19 digits)."
             : !int.TryParse(typed.ExpMonth, NumberStyles.None, CultureInfo.InvariantCulture, out var month) || month is < 1 or > 12 ? "Enter the expiry month (1–12)."
             : !int.TryParse(typed.ExpYear, NumberStyles.None, CultureInfo.InvariantCulture, out var year) || year is < 2000 or > 2100 ? "Enter the expiry year (for example 2030)."
@@ -146,6 +167,7 @@ public static class ShopEndpoints
             lines.Select(l => new OrderLine(l.Product.Id, l.Product.Name, l.Quantity, l.Product.Price)).ToList(), total, currency,
             outcome.PaymentId!, "captured", outcome.Card);
         await orders.SaveAsync(order, ct);
+        PlacedOrders.Add(http, orderId);
         Cart.Write(http, []);
         return TypedResults.Redirect($"/orders/{orderId}");
     }
@@ -161,20 +183,32 @@ public static class ShopEndpoints
         var returnUrl = LocalOnly(form["returnUrl"]);
         if (!credentials.Check(form["user"], form["password"]))
         {
-            return Page<SignInPage>(http, new { ReturnUrl = returnUrl, Failed = true }, StatusCodes.Status401Unauthorized);
+            return Page<SignInPage>(http, new { ReturnUrl = returnUrl, Failed = true, PasswordFile = credentials.PasswordFileForDisplay },
+                StatusCodes.Status401Unauthorized);
         }
 
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, credentials.User), new Claim(ClaimTypes.Role, AdminCredentials.Role)],
+        var identity = new ClaimsIdentity(
+            [
+                new Claim(ClaimTypes.Name, credentials.User), new Claim(ClaimTypes.Role, AdminCredentials.Role),
+                new Claim(AdminCredentials.SessionStampClaim, credentials.SessionStamp),
+            ],
             CookieAuthenticationDefaults.AuthenticationScheme);
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
         return TypedResults.Redirect(returnUrl ?? "/admin");
     }
 
-    /// <summary>Only a path on this site: a sign-in must never send the merchant to another site.</summary>
-    private static string? LocalOnly(string? url) =>
-        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal)
-            ? url
-            : null;
+    /// <summary>
+    /// Only a path on this site: a sign-in must never send the merchant to another site. ASP.NET Core's own check, which
+    /// also refuses "/\t/evil.example" (browsers drop the tab) and control characters (which would not fit in a header).
+    /// </summary>
+    private static string? LocalOnly(string? url) => RedirectHttpResult.IsLocalUrl(url) ? url : null;
+
+    /// <summary>
+    /// Control characters (NUL, line breaks) and Unicode direction controls (U+202E reverses the text after it) have no
+    /// place in a name or an email, and would disguise them on the order page and in the shop's records.
+    /// </summary>
+    private static bool HasControlOrDirection(string text) =>
+        text.Any(c => char.IsControl(c) || c is '\u061C' or '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069'));
 
     private static async Task<IResult?> RefuseForgeryAsync(HttpContext http) =>
         await http.RequestServices.GetRequiredService<IAntiforgery>().IsRequestValidAsync(http)

@@ -17,4 +17,7 @@ public sealed class StorefrontOptions
     public string? AdminPassword { get; set; }
 
     public string Currency { get; set; } = "EUR";
+
+    /// <summary>Admin sign-in posts one client address may make per minute (then 429).</summary>
+    public int SignInAttemptsPerMinute { get; set; } = 10;
 }

@@ -30,13 +30,16 @@ internal static class AdminEndpoints
     }
 
     /// <summary>What every page answers while the host named no authorization policy.</summary>
-    public static IResult NoPolicy(HttpContext http) => Message(http, StatusCodes.Status403Forbidden, "Access refused",
+    public static IResult NoPolicy(HttpContext http, string prefix) => Message(http, prefix, StatusCodes.Status403Forbidden, "Access refused",
         "These pages are closed: the application did not name an authorization policy for them (CommerceServicesAdminOptions.AuthorizationPolicy).");
 
-    private static IResult Message(HttpContext http, int status, string title, string text)
+    private static IResult Message(HttpContext http, string prefix, int status, string title, string text)
     {
         http.Response.StatusCode = status;
-        return new RazorComponentResult<MessagePage>(new { Title = title, Text = text }) { StatusCode = status };
+        return new RazorComponentResult<MessagePage>(new { Title = title, Text = text, Stylesheet = AdminAssets.StylesheetPath(prefix) })
+        {
+            StatusCode = status,
+        };
     }
 
     private static async Task<IResult> PaymentServicesAsync(HttpContext http, string prefix, CancellationToken ct)
@@ -135,7 +138,7 @@ internal static class AdminEndpoints
 
     private static async Task<IResult> SaveAsync(HttpContext http, string prefix, CancellationToken ct)
     {
-        if (await RefuseForgeryAsync(http) is { } refused)
+        if (await RefuseForgeryAsync(http, prefix) is { } refused)
         {
             return refused;
         }
@@ -144,7 +147,7 @@ internal static class AdminEndpoints
         var environmentName = Field(form, "environment") ?? GatewayEnvironments.SandboxName;
         if (!GatewayEnvironments.TryParse(environmentName, out var environment))
         {
-            return Message(http, StatusCodes.Status400BadRequest, "Not saved", "The environment must be sandbox or production.");
+            return Message(http, prefix, StatusCodes.Status400BadRequest, "Not saved", "The environment must be sandbox or production.");
         }
 
         var typed = new ConnectorForm(environment.ToName(), Field(form, "sandboxApiKey"), Field(form, "productionApiKey"), Field(form, "dataSpaceId"));
@@ -183,7 +186,7 @@ internal static class AdminEndpoints
                     new SaveOutcome(false, first.Code, $"{Title(other)} keys: {first.Message}", first.Unreachable), null, ct);
             }
 
-            messages.Add($"{Title(other)} keys: {first.Message}");
+            messages.Add($"{Title(other)} keys saved.");
         }
 
         var apiKey = environment == GatewayEnvironment.Production ? typed.ProductionApiKey : typed.SandboxApiKey;
@@ -204,13 +207,13 @@ internal static class AdminEndpoints
             return await ConnectorAsync(http, prefix, typed, new SaveOutcome(false, result.Code, result.Message, result.Unreachable), guard, ct);
         }
 
-        messages.Add(result.Message);
+        messages.Add(AdminText.Saved(result));
         return await ConnectorAsync(http, prefix, null, new SaveOutcome(true, null, string.Join(" ", messages), false), null, ct);
     }
 
     private static async Task<IResult> GenerateKeyAsync(HttpContext http, string prefix, CancellationToken ct)
     {
-        if (await RefuseForgeryAsync(http) is { } refused)
+        if (await RefuseForgeryAsync(http, prefix) is { } refused)
         {
             return refused;
         }
@@ -227,15 +230,18 @@ internal static class AdminEndpoints
         }
 
         var result = await connector.GenerateKeyPairAsync(environment, options.PortalUrl, token, account, ct);
-        return await ConnectorAsync(http, prefix, null, new SaveOutcome(result.Success, result.Code, result.Message, result.Unreachable), null, ct);
+        var message = result.Success
+            ? $"A new {environment.ToName()} key pair was made here; only its public key was sent to Commerce Services, and the private key is kept, encrypted, in this shop's settings."
+            : AdminText.KeyNotRegistered(result.Code, options.PortalUrl);
+        return await ConnectorAsync(http, prefix, null, new SaveOutcome(result.Success, result.Code, message, result.Unreachable), null, ct);
     }
 
-    private static async Task<IResult?> RefuseForgeryAsync(HttpContext http)
+    private static async Task<IResult?> RefuseForgeryAsync(HttpContext http, string prefix)
     {
         var antiforgery = http.RequestServices.GetRequiredService<IAntiforgery>();
         return await antiforgery.IsRequestValidAsync(http)
             ? null
-            : Message(http, StatusCodes.Status400BadRequest, "Form expired",
+            : Message(http, prefix, StatusCodes.Status400BadRequest, "Form expired",
                 "This form could not be checked (its antiforgery token is missing or stale), so nothing was saved. Open the page again and resend it.");
     }
 
@@ -268,7 +274,11 @@ internal static class AdminEndpoints
     {
         var options = http.RequestServices.GetRequiredService<IOptions<CommerceServicesAdminOptions>>().Value;
         var tokens = http.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(http);
-        return new AdminFrame(prefix, options.ApplicationName, options.HomeUrl, options.SignOutUrl, tokens.FormFieldName, tokens.RequestToken!, current);
+        return new AdminFrame(prefix, options.ApplicationName, options.HomeUrl, options.SignOutUrl, tokens.FormFieldName, tokens.RequestToken!, current)
+        {
+            PaymentServicesMenuPath = options.PaymentServicesMenuPath,
+            ConnectorMenuPath = options.ConnectorMenuPath,
+        };
     }
 
     internal static string Money(long minor, string currency)

@@ -4,7 +4,16 @@ namespace CommerceServices.Connector.Admin;
 
 /// <summary>What every admin page shows around its content.</summary>
 public sealed record AdminFrame(string Prefix, string ApplicationName, string? HomeUrl, string? SignOutUrl, string AntiforgeryField,
-    string AntiforgeryToken, string Current);
+    string AntiforgeryToken, string Current)
+{
+    /// <summary>Where the host's menu lists the Payment Services page (shown above its title).</summary>
+    public string? PaymentServicesMenuPath { get; init; }
+
+    /// <summary>Where the host's menu lists the Commerce Services Connector page (shown above its title).</summary>
+    public string? ConnectorMenuPath { get; init; }
+
+    public string Stylesheet => AdminAssets.StylesheetPath(Prefix);
+}
 
 /// <summary>One data space the merchant may choose, as the registry listed it.</summary>
 public sealed record DataSpaceChoice(string ProjectId, string ProjectName, string Id, string Name, string Type, bool BoundElsewhere, bool BoundHere);

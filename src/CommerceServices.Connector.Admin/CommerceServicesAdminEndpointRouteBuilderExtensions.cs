@@ -13,9 +13,11 @@ public static class CommerceServicesAdminEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps the Payment Services page at <c>{prefix}/payments</c> and the Commerce Services Connector page at
-    /// <c>{prefix}/connector</c>, behind the options' authorization policy (everyone is refused when none is set).
-    /// Needs <c>AddCommerceServicesConnector</c> and <c>AddCommerceServicesAdmin</c>: without them the app stops at start
-    /// with a sentence naming the missing call. Returns the group, so the host can add its own conventions.
+    /// <c>{prefix}/connector</c>, behind the options' authorization policy (everyone is refused when none is set), and
+    /// their stylesheet at <c>{prefix}/admin.css</c>. The pages set their own security headers
+    /// (<see cref="AdminSecurityHeaders"/>) and no other page's. Needs <c>AddCommerceServicesConnector</c> and
+    /// <c>AddCommerceServicesAdmin</c>: without them the app stops at start with a sentence naming the missing call.
+    /// Returns the group, so the host can add its own conventions.
     /// </summary>
     public static RouteGroupBuilder MapCommerceServicesAdmin(this IEndpointRouteBuilder endpoints, string prefix = "/admin/commerce-services")
     {
@@ -36,6 +38,12 @@ public static class CommerceServicesAdminEndpointRouteBuilderExtensions
 
         var options = endpoints.ServiceProvider.GetRequiredService<IOptions<CommerceServicesAdminOptions>>().Value;
         var group = endpoints.MapGroup(prefix.TrimEnd('/'));
+        // First, so every answer of these pages carries their headers, the "no policy" refusal included.
+        group.AddEndpointFilter((context, next) =>
+        {
+            AdminSecurityHeaders.Apply(context.HttpContext.Response, context.HttpContext.Request.IsHttps);
+            return next(context);
+        });
         if (options.AuthorizationPolicy is { } policy)
         {
             group.RequireAuthorization(policy);
@@ -43,10 +51,11 @@ public static class CommerceServicesAdminEndpointRouteBuilderExtensions
         else
         {
             // No policy named: nobody is let in, not even a signed-in user.
-            group.AddEndpointFilter((context, _) => ValueTask.FromResult<object?>(AdminEndpoints.NoPolicy(context.HttpContext)));
+            group.AddEndpointFilter((context, _) => ValueTask.FromResult<object?>(AdminEndpoints.NoPolicy(context.HttpContext, prefix.TrimEnd('/'))));
         }
 
         AdminEndpoints.Map(group, prefix.TrimEnd('/'));
+        AdminAssets.Map(endpoints, prefix.TrimEnd('/'));
         return group;
     }
 }

@@ -23,6 +23,18 @@ public sealed class CommerceServicesAdminOptions
     /// <summary>A sign-out form target of the host, shown in the header as a button; none when null.</summary>
     public string? SignOutUrl { get; set; }
 
+    /// <summary>
+    /// Where the host's own admin menu lists the Payment Services page, shown above the page's title, for example
+    /// "Sales › Payment Services". Nothing is shown when null: the pages never name a menu the host does not have.
+    /// </summary>
+    public string? PaymentServicesMenuPath { get; set; }
+
+    /// <summary>
+    /// Where the host's own admin menu lists the Commerce Services Connector page, for example
+    /// "Stores › Configuration › Commerce Services Connector". Nothing is shown when null.
+    /// </summary>
+    public string? ConnectorMenuPath { get; set; }
+
     /// <summary>How many of the data space's recent payments the Payment Services page lists.</summary>
     public int RecentPayments { get; set; } = 20;
 }

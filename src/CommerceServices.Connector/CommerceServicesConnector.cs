@@ -122,8 +122,7 @@ public sealed partial class CommerceServicesConnector(
             return credentials is null
                 ? new GatewayFailure(GatewayFailureKind.Refused, ConnectorCodes.NotConfigured,
                     $"The connector has no usable {environment.ToName()} key pair. Save one first: `commerce-services connector configure " +
-                    $"--environment {environment.ToName()} --api-key <key> --private-key-file <pem>`, or the Keys fields on the admin page " +
-                    "Stores > Settings > Configuration > Commerce Services Connector.")
+                    $"--environment {environment.ToName()} --api-key <key> --private-key-file <pem>`, or the Keys fields on the connector's admin page.")
                 : new GatewayTarget(state.GatewayUrlOf(settings, environment), credentials);
         }
         catch (ConnectorStoreException e)

@@ -52,6 +52,12 @@ public sealed record ConnectionStatus
     /// <summary>What must still be entered, when not configured: e.g. "production API key", "data space".</summary>
     public IReadOnlyList<string> Missing { get; init; } = [];
 
+    /// <summary>
+    /// The gateway accepted the key pair. True when verified, and also while the data space is still to be chosen: the
+    /// merchant is then one step from connected ("keys work — choose a data space").
+    /// </summary>
+    public bool KeysAccepted { get; init; }
+
     /// <summary>The gateway's clock minus this machine's, when the gateway could be asked.</summary>
     public TimeSpan? ClockOffset { get; init; }
 

@@ -66,6 +66,9 @@ public sealed record ConfigureResult
     /// <summary>When refused by the data-loss guard: what the old data space holds and the move would leave behind.</summary>
     public IReadOnlyList<Holding> WouldLose { get; init; } = [];
 
+    /// <summary>After a move: the previous data space, when it could not be released (it stays bound to this instance).</summary>
+    public string? PreviousDataSpaceKept { get; init; }
+
     /// <summary>After a carry-over: what was copied into the new data space.</summary>
     public IReadOnlyList<Holding> Copied { get; init; } = [];
 

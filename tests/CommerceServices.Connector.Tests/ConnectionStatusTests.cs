@@ -38,6 +38,10 @@ public sealed class ConnectionStatusTests(ConnectorFixture platform) : IClassFix
         Assert.True(saved.Success, saved.Message);
         Assert.Equal(ConnectionState.NotConfigured, status.State);
         Assert.Equal(["project", "data space"], status.Missing);
+        // Where the merchant is: the gateway accepted the keys, the data space is the one step left.
+        Assert.True(status.KeysAccepted);
+        Assert.Equal(account, status.AccountId);
+        Assert.Contains("key pair works", status.Message, StringComparison.Ordinal);
     }
 
     [Fact]

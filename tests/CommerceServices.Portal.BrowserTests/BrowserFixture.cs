@@ -17,6 +17,9 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public IBrowser Browser { get; private set; } = null!;
 
+    /// <summary>Headers and CSP violations of every page any test of the class opens; each test ends by asserting it clean.</summary>
+    public PageChecks Checks { get; } = new();
+
     public async Task InitializeAsync()
     {
         Host = await PlatformHost.StartAsync();
@@ -54,14 +57,15 @@ public sealed class BrowserFixture : IAsyncLifetime
         // Generous: the machine running the suite may be busy; nothing here measures speed.
         context.SetDefaultTimeout(30_000);
         Assertions.SetDefaultExpectTimeout(15_000);
+        await Checks.WatchAsync(context);
         return await context.NewPageAsync();
     }
 
     /// <summary>An account (entitled to Payment Services unless told otherwise) and an invitation link for a new user of it.</summary>
-    public async Task<(string AccountId, string Email, Uri Link)> InviteAsync(bool payments = true)
+    public async Task<(string AccountId, string Email, Uri Link)> InviteAsync(bool payments = true, string name = "Example Shop")
     {
         var email = $"{Guid.NewGuid():N}@example.test";
-        using var created = await Host.Management.PostAsJsonAsync("/api/v1/accounts", new { email, name = "Example Shop" });
+        using var created = await Host.Management.PostAsJsonAsync("/api/v1/accounts", new { email, name });
         var accountId = (await created.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
         if (payments)
         {
@@ -74,14 +78,14 @@ public sealed class BrowserFixture : IAsyncLifetime
     }
 
     /// <summary>A signed-in user of a new account: invitation accepted in the browser.</summary>
-    public async Task<(IPage Page, string AccountId, string Email)> SignedInAsync(bool payments = true, int width = 1280)
+    public async Task<(IPage Page, string AccountId, string Email)> SignedInAsync(bool payments = true, int width = 1280, string name = "Example Shop")
     {
-        var (accountId, email, link) = await InviteAsync(payments);
+        var (accountId, email, link) = await InviteAsync(payments, name);
         var page = await NewPageAsync(width);
         await page.GotoAsync(link.AbsoluteUri);
         await page.GetByLabel("New password").FillAsync(Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Set password and sign in" }).ClickAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Example Shop" })).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = name })).ToBeVisibleAsync(new() { Timeout = 30_000 });
         return (page, accountId, email);
     }
 

@@ -12,8 +12,17 @@ using Microsoft.Playwright;
 namespace CommerceServices.Portal.BrowserTests;
 
 /// <summary>The account portal in real headless Chromium, against the platform on real ports.</summary>
-public sealed partial class PortalBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
+public sealed partial class PortalBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>, IAsyncLifetime
 {
+    public Task InitializeAsync()
+    {
+        fixture.Checks.Clear();
+        return Task.CompletedTask;
+    }
+
+    // Every page this test opened had its security headers and no Content-Security-Policy violation.
+    public Task DisposeAsync() => fixture.Checks.AssertCleanAsync();
+
     [Fact]
     public async Task AnInvitedMerchant_SetsAPassword_SignsIn_AndIsLockedOutAfterFiveWrongPasswords()
     {

@@ -9,8 +9,17 @@ using Microsoft.Extensions.Logging;
 namespace CommerceServices.Storefront.BrowserTests;
 
 /// <summary>Who may use the admin pages: nobody signed out, nobody when the host named no policy, no post without antiforgery.</summary>
-public sealed class AdminAccessTests(Chromium chromium) : IClassFixture<Chromium>
+public sealed class AdminAccessTests(Chromium chromium) : IClassFixture<Chromium>, IAsyncLifetime
 {
+    public Task InitializeAsync()
+    {
+        chromium.Checks.Clear();
+        return Task.CompletedTask;
+    }
+
+    // Every page this test opened had its security headers and no Content-Security-Policy violation.
+    public Task DisposeAsync() => chromium.Checks.AssertCleanAsync();
+
     [Theory]
     [InlineData("/admin/commerce-services/payments")]
     [InlineData("/admin/commerce-services/connector")]

@@ -11,6 +11,9 @@ public sealed class Chromium : IAsyncLifetime
 
     public IBrowser Browser { get; private set; } = null!;
 
+    /// <summary>Headers and CSP violations of every page any test of the class opens; each test ends by asserting it clean.</summary>
+    public PageChecks Checks { get; } = new();
+
     public async Task InitializeAsync()
     {
         _playwright = await Playwright.CreateAsync();
@@ -32,14 +35,15 @@ public sealed class Chromium : IAsyncLifetime
         _playwright?.Dispose();
     }
 
-    /// <summary>A fresh browser profile (no cookies) on a desktop-sized window.</summary>
-    public async Task<IPage> NewPageAsync(Uri baseUrl)
+    /// <summary>A fresh browser profile (no cookies) on a desktop-sized window (or <paramref name="width"/> wide).</summary>
+    public async Task<IPage> NewPageAsync(Uri baseUrl, int width = 1280)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = baseUrl.AbsoluteUri, ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
+            BaseURL = baseUrl.AbsoluteUri, ViewportSize = new ViewportSize { Width = width, Height = 900 },
         });
         context.SetDefaultTimeout(30_000);
+        await Checks.WatchAsync(context);
         return await context.NewPageAsync();
     }
 }

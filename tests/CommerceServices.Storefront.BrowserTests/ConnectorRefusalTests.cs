@@ -1,8 +1,17 @@
 namespace CommerceServices.Storefront.BrowserTests;
 
 /// <summary>The refusals as a merchant meets them on the connector and Payment Services pages (R10, R13, R20, R21).</summary>
-public sealed class ConnectorRefusalTests(Chromium chromium) : IClassFixture<Chromium>
+public sealed class ConnectorRefusalTests(Chromium chromium) : IClassFixture<Chromium>, IAsyncLifetime
 {
+    public Task InitializeAsync()
+    {
+        chromium.Checks.Clear();
+        return Task.CompletedTask;
+    }
+
+    // Every page this test opened had its security headers and no Content-Security-Policy violation.
+    public Task DisposeAsync() => chromium.Checks.AssertCleanAsync();
+
     [Fact]
     public async Task AWrongPrivateKey_IsRefusedWithInvalidSignature_AndTheTypedApiKeyIsKept()
     {
@@ -85,7 +94,8 @@ public sealed class ConnectorRefusalTests(Chromium chromium) : IClassFixture<Chr
         Assert.Equal(0, await page.GetByTestId("verification-error").CountAsync());
         await page.GotoAsync(Pages.Admin + "/connector");
         Assert.Equal("Unreachable", await Pages.StatusAsync(page));
-        Assert.Contains("could not be reached", await page.GetByTestId("status-message").InnerTextAsync());
+        Assert.Equal("Commerce Services cannot be reached", await page.GetByTestId("status-headline").InnerTextAsync());
+        Assert.Contains("did not answer", await page.GetByTestId("status-message").InnerTextAsync());
         await Pages.ScreenshotAsync(page, "admin-connector-unreachable");
     }
 

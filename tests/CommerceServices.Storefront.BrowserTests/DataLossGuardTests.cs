@@ -1,8 +1,17 @@
 namespace CommerceServices.Storefront.BrowserTests;
 
 /// <summary>The data-loss guard (R12, R18) as a confirmation in the browser: refusal listing holdings, carry over, discard.</summary>
-public sealed class DataLossGuardTests(Chromium chromium) : IClassFixture<Chromium>
+public sealed class DataLossGuardTests(Chromium chromium) : IClassFixture<Chromium>, IAsyncLifetime
 {
+    public Task InitializeAsync()
+    {
+        chromium.Checks.Clear();
+        return Task.CompletedTask;
+    }
+
+    // Every page this test opened had its security headers and no Content-Security-Policy violation.
+    public Task DisposeAsync() => chromium.Checks.AssertCleanAsync();
+
     [Fact]
     public async Task MovingAProductionShop_IsRefusedListingWhatItHolds_ThenCarriesTheDataOver_ThenMovesBackDiscarding()
     {

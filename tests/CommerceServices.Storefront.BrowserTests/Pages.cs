@@ -44,6 +44,21 @@ public static partial class Pages
         await page.GetByRole(AriaRole.Button, new() { Name = "Save and verify" }).ClickAsync();
     }
 
+    /// <summary>
+    /// The page names the shop's own menu path (set by the host), no menu the shop does not have, and no command-line
+    /// flag or command in backticks.
+    /// </summary>
+    public static async Task AssertSpeaksToAMerchantAsync(IPage page, string menuPath)
+    {
+        var text = await page.Locator("main").InnerTextAsync();
+        Assert.Contains(menuPath, text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Stores ›", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Stores >", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("`", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("commerce-services ", text, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"(^|\s)--[a-z]", text);
+    }
+
     public static Task<string> StatusAsync(IPage page) => page.Locator("#connection-status .badge").InnerTextAsync();
 
     public static async Task<string?> SaveCodeAsync(IPage page) =>

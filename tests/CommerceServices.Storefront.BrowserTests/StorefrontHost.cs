@@ -31,7 +31,8 @@ public sealed class StorefrontHost : IAsyncDisposable
 
     public string DataDirectory { get; }
 
-    public static async Task<StorefrontHost> StartAsync(PlatformHost platform)
+    /// <summary>Starts a shop; with <paramref name="generatedPassword"/> the admin password is generated at start, as on a first <c>dotnet run</c>.</summary>
+    public static async Task<StorefrontHost> StartAsync(PlatformHost platform, bool generatedPassword = false)
     {
         var dataDirectory = Directory.CreateTempSubdirectory("cs-storefront-").FullName;
         var app = StorefrontApplication.Build(["--urls", "http://127.0.0.1:0", "--contentRoot", dataDirectory], builder =>
@@ -40,7 +41,7 @@ public sealed class StorefrontHost : IAsyncDisposable
             {
                 ["Storefront:DataDirectory"] = Path.Combine(dataDirectory, "data"),
                 ["Storefront:AdminUser"] = AdminUser,
-                ["Storefront:AdminPassword"] = AdminPassword,
+                ["Storefront:AdminPassword"] = generatedPassword ? null : AdminPassword,
                 ["Storefront:PortalUrl"] = platform.PortalUrl.AbsoluteUri,
                 ["CommerceServices:SandboxGatewayUrl"] = platform.SandboxGatewayUrl.AbsoluteUri,
                 ["CommerceServices:ProductionGatewayUrl"] = platform.ProductionGatewayUrl.AbsoluteUri,

@@ -1,8 +1,17 @@
 namespace CommerceServices.Storefront.BrowserTests;
 
 /// <summary>The whole mission in a browser: a merchant connects the shop once, a shopper pays with a sandbox test card.</summary>
-public sealed class StorefrontJourneyTests(Chromium chromium) : IClassFixture<Chromium>
+public sealed class StorefrontJourneyTests(Chromium chromium) : IClassFixture<Chromium>, IAsyncLifetime
 {
+    public Task InitializeAsync()
+    {
+        chromium.Checks.Clear();
+        return Task.CompletedTask;
+    }
+
+    // Every page this test opened had its security headers and no Content-Security-Policy violation.
+    public Task DisposeAsync() => chromium.Checks.AssertCleanAsync();
+
     [Fact]
     public async Task MerchantConnectsTheShopInTheBrowser_AndASandboxCheckoutShowsInAdminAndInTheDataSpaceHoldings()
     {
@@ -20,6 +29,7 @@ public sealed class StorefrontJourneyTests(Chromium chromium) : IClassFixture<Ch
         // Sales > Payment Services: not configured yet.
         var configure = page.GetByRole(AriaRole.Link, new() { Name = "Configure Commerce Services" });
         Assert.True(await configure.IsVisibleAsync());
+        await Pages.AssertSpeaksToAMerchantAsync(page, "Admin › Payment Services");
         await Pages.ScreenshotAsync(page, "admin-payment-services-not-configured");
         await configure.ClickAsync();
         Assert.EndsWith("/admin/commerce-services/connector", page.Url);
@@ -29,6 +39,11 @@ public sealed class StorefrontJourneyTests(Chromium chromium) : IClassFixture<Ch
         await Pages.EnterKeysAsync(page, "sandbox", apiKey, privateKey);
         Assert.Null(await Pages.SaveCodeAsync(page));
         Assert.True(await page.GetByTestId("sandbox-private-key-saved").IsVisibleAsync());
+        // Where the merchant is, in a merchant's words: the keys work, the data space is the one step left.
+        Assert.Equal("Keys work", await Pages.StatusAsync(page));
+        Assert.Equal("Keys work — choose a data space", await page.GetByTestId("status-headline").InnerTextAsync());
+        Assert.Contains(merchant.AccountId, await page.GetByTestId("status-message").InnerTextAsync());
+        await Pages.AssertSpeaksToAMerchantAsync(page, "Admin › Commerce Services Connector");
         await Pages.ChooseDataSpaceAsync(page, dataSpace);
         Assert.Equal("Verified", await Pages.StatusAsync(page));
         Assert.Contains(merchant.AccountId, await page.Locator("#connection-status").InnerTextAsync());
@@ -47,6 +62,12 @@ public sealed class StorefrontJourneyTests(Chromium chromium) : IClassFixture<Ch
         var paymentId = await page.GetByTestId("payment-id").InnerTextAsync();
         Assert.StartsWith("pay", paymentId);
         await Pages.ScreenshotAsync(page, "storefront-order-confirmation");
+
+        // The confirmation shows the shopper's email: its URL alone, in another browser, shows nothing.
+        var stranger = await chromium.NewPageAsync(shop.Url);
+        var elsewhere = await stranger.GotoAsync(page.Url);
+        Assert.Equal(404, elsewhere!.Status);
+        Assert.DoesNotContain("ada@example.test", await stranger.ContentAsync(), StringComparison.Ordinal);
 
         // Back in the admin: the payment is listed, and the platform counts it in the data space.
         await page.GotoAsync(Pages.Admin + "/payments");

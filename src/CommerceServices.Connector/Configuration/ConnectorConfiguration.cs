@@ -117,16 +117,18 @@ internal sealed partial class ConnectorConfiguration(ConnectorState state, Regis
             message += $" Carried over from {oldDataSpace}: {Holding.DescribeAll(copied)}.";
         }
 
+        string? kept = null;
         if (oldDataSpace is not null && oldDataSpace != next.DataSpaceId && oldTarget is not null)
         {
             var release = await registry.ReleaseAsync(oldTarget, oldDataSpace, current.InstanceId, ct);
+            kept = release.Failure is null ? null : oldDataSpace;
             message += release.Failure is { } releaseFailure
                 ? $" The previous data space {oldDataSpace} could not be released ({releaseFailure.Code}: {releaseFailure.Message}); " +
                   $"free it with `commerce-services data-spaces release --data-space {oldDataSpace} --account <acc_…>`."
                 : $" The previous data space {oldDataSpace} was released" + (move == DataSpaceMove.Discard ? "; its data was left there, unused." : ".");
         }
 
-        return saved with { Message = message, Copied = copied };
+        return saved with { Message = message, Copied = copied, PreviousDataSpaceKept = kept };
     }
 
     /// <summary>After a failed carry-over: frees the new data space again, so the failure leaves nothing behind.</summary>

@@ -37,8 +37,7 @@ internal sealed class DataLossGuard(RegistryClient registry)
             Message = $"This production instance is bound to {what}, {held}. Moving it{(withNewKeys ? " with new keys" : "")} to data space " +
                       $"{newDataSpace} would leave that data behind. Nothing was changed. To copy the data into the new data space first, " +
                       $"choose carry-over (`{move} --carry-over`); to move without it, choose discard (`{move} --discard`). " +
-                      "On the admin page Stores > Settings > Configuration > Commerce Services Connector, the same two choices appear " +
-                      "when you save the new data space.",
+                      "On the connector's admin page, the same two choices appear when you save the new data space.",
             WouldLose = holdings,
         };
     }

@@ -25,19 +25,12 @@ internal sealed class ConnectionCheck(ConnectorState state, RegistryClient regis
 
         var keys = settings.KeysFor(environment);
         var missing = Missing(settings, keys, name);
-        if (missing.Count > 0)
+        if (keys is null)
         {
-            return status with
-            {
-                Code = ConnectorCodes.NotConfigured,
-                Message = $"The connector is not configured for {name}: {ConnectorText.JoinList(missing)} {(missing.Count == 1 ? "is" : "are")} missing. " +
-                          $"Set {(missing.Count == 1 ? "it" : "them")} on the admin page Stores > Settings > Configuration > Commerce Services Connector, " +
-                          $"or with `commerce-services connector configure --store <folder> --environment {name}{ConfigureFlags(missing)}`.",
-                Missing = missing,
-            };
+            return NotConfigured(status, name, missing);
         }
 
-        var credentials = state.CredentialsFor(environment, keys!);
+        var credentials = state.CredentialsFor(environment, keys);
         if (!credentials.Success)
         {
             return status with { Code = credentials.Code, Message = credentials.Message! };
@@ -58,7 +51,8 @@ internal sealed class ConnectionCheck(ConnectorState state, RegistryClient regis
             : "";
         var skewed = offset is { } o && o.Duration() > MaximumClockOffset;
 
-        var ping = await registry.PingAsync(new GatewayTarget(gatewayUrl, credentials.Credentials!, settings.DataSpaceId), ct);
+        var dataSpaceId = missing.Count == 0 ? settings.DataSpaceId : null;
+        var ping = await registry.PingAsync(new GatewayTarget(gatewayUrl, credentials.Credentials!, dataSpaceId), ct);
         if (ping.Failure is { } failure)
         {
             if (failure.Kind == GatewayFailureKind.Unreachable)
@@ -80,7 +74,7 @@ internal sealed class ConnectionCheck(ConnectorState state, RegistryClient regis
         }
 
         var pong = ping.Value!;
-        status = status with { AccountId = pong.AccountId };
+        status = status with { AccountId = pong.AccountId, KeysAccepted = true };
         if (skewed)
         {
             return status with
@@ -88,6 +82,16 @@ internal sealed class ConnectionCheck(ConnectorState state, RegistryClient regis
                 State = ConnectionState.Refused, Code = ConnectorCodes.ClockSkew,
                 Message = $"{ClockSentence(offset!.Value)} The gateway accepts signatures only within {MaximumClockOffset.TotalSeconds:0} seconds " +
                           "of its own clock, so requests will fail. Set the clock right (for example, turn on NTP time sync: `timedatectl set-ntp true`).",
+            };
+        }
+
+        if (missing.Count > 0)
+        {
+            // The keys work; what is left is choosing where the data goes.
+            return NotConfigured(status, name, missing) with
+            {
+                Message = $"The {name} key pair works (account {pong.AccountId}). Choose a data space to connect " +
+                          $"(`commerce-services connector configure --store <folder>{ConfigureFlags(missing)}`, or the connector's admin page).",
             };
         }
 
@@ -103,7 +107,7 @@ internal sealed class ConnectionCheck(ConnectorState state, RegistryClient regis
                     Message = dataSpace.InstanceId is null
                         ? $"Data space '{dataSpace.Name}' ({dataSpace.Id}) is not bound to this instance. Bind it with " +
                           $"`commerce-services connector use-data-space --store <folder> --data-space {dataSpace.Id}`, or save the SaaS identifier again " +
-                          "on the admin page Stores > Settings > Configuration > Commerce Services Connector."
+                          "on the connector's admin page."
                         : $"Data space '{dataSpace.Name}' ({dataSpace.Id}) is bound to another instance ({dataSpace.InstanceId}); " +
                           "each instance needs its own data space (R13). Choose another one (`commerce-services connector use-data-space " +
                           "--store <folder> --data-space <id>`), or, if that instance is gone, free this one with " +
@@ -119,6 +123,15 @@ internal sealed class ConnectionCheck(ConnectorState state, RegistryClient regis
                       (pong.DataSpace is { } ds ? $", data space '{ds.Name}' ({ds.Id}) bound to this instance." : $", data space {settings.DataSpaceId}."),
         };
     }
+
+    private static ConnectionStatus NotConfigured(ConnectionStatus status, string name, List<string> missing) => status with
+    {
+        Code = ConnectorCodes.NotConfigured,
+        Message = $"The connector is not configured for {name}: {ConnectorText.JoinList(missing)} {(missing.Count == 1 ? "is" : "are")} missing. " +
+                  $"Set {(missing.Count == 1 ? "it" : "them")} on the connector's admin page, " +
+                  $"or with `commerce-services connector configure --store <folder> --environment {name}{ConfigureFlags(missing)}`.",
+        Missing = missing,
+    };
 
     private static List<string> Missing(ConnectorSettings settings, EnvironmentKeys? keys, string name)
     {

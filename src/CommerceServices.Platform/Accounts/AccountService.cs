@@ -11,7 +11,7 @@ public sealed class AccountService(PlatformDbContext db, AuditLog audit, TimePro
     public async Task<Outcome<Account>> CreateAsync(string? email, string? name, string actor, CancellationToken cancellationToken)
     {
         var normalizedEmail = email?.Trim().ToLowerInvariant();
-        if (string.IsNullOrEmpty(normalizedEmail) || normalizedEmail.Length > 254
+        if (string.IsNullOrEmpty(normalizedEmail) || normalizedEmail.Length > 254 || NameRules.HasForbiddenCharacter(normalizedEmail)
             || !MailAddress.TryCreate(normalizedEmail, out var address) || address.Address != normalizedEmail)
         {
             return new PlatformError(ProblemCodes.InvalidRequest, "'email' must be an email address such as merchant@example.com.");
@@ -21,6 +21,11 @@ public sealed class AccountService(PlatformDbContext db, AuditLog audit, TimePro
         if (displayName.Length > 200)
         {
             return new PlatformError(ProblemCodes.InvalidRequest, "'name' is longer than 200 characters.");
+        }
+
+        if (NameRules.Check(name, "name") is { } forbidden)
+        {
+            return forbidden;
         }
 
         var account = new Account

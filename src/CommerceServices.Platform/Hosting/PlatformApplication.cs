@@ -76,6 +76,7 @@ public static partial class PlatformApplication
         services.AddPortal();
         services.AddOperatorConsole();
         services.AddGatewayTraffic();
+        services.AddPlatformSecurityHeaders();
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.AddCodeWhenMissing);
         services.AddExceptionHandler<BadRequestExceptionHandler>();
@@ -93,6 +94,7 @@ public static partial class PlatformApplication
 
     public static WebApplication MapPlatform(this WebApplication app)
     {
+        app.UseSecurityHeaders(); // first, so that every answer gets them, refusals included
         app.UseRequestLimits();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

@@ -92,7 +92,7 @@ public static class OperatorConsoleExtensions
             ? PlatformListener.Portal
             : PlatformListener.Operator;
         app.MapOperatorsApi();
-        var console = app.MapGroup(PathBase).RequireListener(listener).ExcludeFromDescription();
+        var console = app.MapGroup(PathBase).RequireListener(listener).WithPageSecurityHeaders().ExcludeFromDescription();
         ConsoleEndpoints.Map(console);
         MapAsset(console, "/console.css", "text/css; charset=utf-8");
         if (listener == PlatformListener.Operator)

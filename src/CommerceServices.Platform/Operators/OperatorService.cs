@@ -78,12 +78,14 @@ public sealed class OperatorService(
     /// <summary>Sets the password of an invited person and makes them an operator. The link works once.</summary>
     public async Task<Outcome<OperatorUser>> AcceptInvitationAsync(string? secret, string? password, CancellationToken cancellationToken)
     {
-        if (UserService.ValidatePassword(password) is { } weak)
+        var hash = UserService.Hash(secret ?? "");
+        var invited = await db.Set<OperatorInvitation>().AsNoTracking().Where(i => i.TokenHash == hash).Select(i => i.Email)
+            .FirstOrDefaultAsync(cancellationToken);
+        if (PasswordRules.Check(password, invited, accountName: null) is { } weak)
         {
             return weak;
         }
 
-        var hash = UserService.Hash(secret ?? "");
         var now = time.GetUtcNow();
         var claimed = await db.Set<OperatorInvitation>()
             .Where(i => i.TokenHash == hash && i.AcceptedAt == null && i.ExpiresAt > now)

@@ -76,7 +76,7 @@ public static class PortalExtensions
     public static WebApplication MapPortal(this WebApplication app)
     {
         app.MapPortalApi();
-        app.MapRazorPages().RequireListener(PlatformListener.Portal);
+        app.MapRazorPages().RequireListener(PlatformListener.Portal).WithPageSecurityHeaders();
         app.MapOpenApi().RequireListener(PlatformListener.Portal);
         MapAsset(app, "/portal.css", "text/css; charset=utf-8");
         MapAsset(app, "/portal.js", "text/javascript; charset=utf-8");
@@ -116,7 +116,7 @@ public static class PortalExtensions
             bytes ??= ReadResource(name);
             http.Response.Headers.CacheControl = "public, max-age=3600";
             return Results.Bytes(bytes, contentType);
-        }).RequireListener(PlatformListener.Portal).ExcludeFromDescription();
+        }).RequireListener(PlatformListener.Portal).WithPageSecurityHeaders().ExcludeFromDescription();
     }
 
     private static byte[] ReadResource(string name)

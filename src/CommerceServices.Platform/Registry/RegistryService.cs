@@ -470,7 +470,7 @@ public sealed partial class RegistryService(
     private static PlatformError? ValidateName(string? name, string what) =>
         string.IsNullOrWhiteSpace(name) || name.Trim().Length > 100
             ? new PlatformError(ProblemCodes.InvalidRequest, $"A {what} needs a 'name' of 1 to 100 characters.")
-            : null;
+            : NameRules.Check(name, "name");
 
     private static PlatformError? ValidateInstanceId(string? instanceId) =>
         instanceId is null || !InstanceIdPattern().IsMatch(instanceId)

@@ -157,7 +157,7 @@ public static class ProblemCatalog
         [ProblemCodes.OperatorOnly] = (403, "Only the operator may make this call."),
         [ProblemCodes.InvalidCredentials] = (401, "The email or password is not right."),
         [ProblemCodes.SignInLocked] = (429, "Sign-in is locked for a while after repeated failures."),
-        [ProblemCodes.WeakPassword] = (400, "The password is too short."),
+        [ProblemCodes.WeakPassword] = (400, "The password is too short, too common, or the email or account name."),
         [ProblemCodes.InvalidInvitation] = (410, "The invitation link is not valid any more."),
         [ProblemCodes.UserExists] = (409, "A user with this email already exists."),
         [ProblemCodes.SignUpDisabled] = (403, "Sign-up is turned off on this platform."),

@@ -23,6 +23,11 @@ public sealed class AccountTokenService(PlatformDbContext db, AuditLog audit, Ti
             return new PlatformError(ProblemCodes.InvalidRequest, "A token needs a 'name' of 1 to 100 characters, such as 'deploy script'.");
         }
 
+        if (NameRules.Check(trimmed, "name") is { } forbidden)
+        {
+            return forbidden;
+        }
+
         if (!await db.Accounts.AnyAsync(a => a.Id == accountId, cancellationToken))
         {
             return AccountService.NotFound(accountId);

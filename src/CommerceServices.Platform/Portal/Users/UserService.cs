@@ -24,8 +24,6 @@ public sealed class UserService(
     IOptions<PortalOptions> options,
     TimeProvider time)
 {
-    public const int MinimumPasswordLength = 12;
-    public const int MaximumPasswordLength = 256;
     public const int FailuresBeforeLockout = 5;
     public static readonly TimeSpan LockoutDuration = TimeSpan.FromMinutes(15);
 
@@ -81,7 +79,13 @@ public sealed class UserService(
     /// <summary>Sets the password of an invited person and makes them a user. The link works once.</summary>
     public async Task<Outcome<PortalUser>> AcceptInvitationAsync(string? secret, string? password, CancellationToken cancellationToken)
     {
-        if (ValidatePassword(password) is { } weak)
+        var found = await FindInvitationAsync(secret, cancellationToken);
+        if (found.Error is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (PasswordRules.Check(password, found.Value!.Email, await AccountNameAsync(found.Value.AccountId, cancellationToken)) is { } weak)
         {
             return weak;
         }
@@ -121,14 +125,14 @@ public sealed class UserService(
             return new PlatformError(ProblemCodes.SignUpDisabled, "This platform does not take sign-ups; ask its operator for an invitation.");
         }
 
-        if (ValidatePassword(password) is { } weak)
-        {
-            return weak;
-        }
-
         if (NormalizeEmail(email) is not { } normalized)
         {
             return InvalidEmail();
+        }
+
+        if (PasswordRules.Check(password, normalized, accountName) is { } weak)
+        {
+            return weak;
         }
 
         if (await db.Set<PortalUser>().AnyAsync(u => u.Email == normalized, cancellationToken))
@@ -160,8 +164,8 @@ public sealed class UserService(
     }
 
     /// <summary>
-    /// Checks an email and password. The refusal is the same whether or not the email exists; after
-    /// <see cref="FailuresBeforeLockout"/> failures in a row the email is locked for <see cref="LockoutDuration"/>.
+    /// Checks an email and password. The refusal is the same whether or not the email exists, and costs the same time;
+    /// after <see cref="FailuresBeforeLockout"/> failures in a row the email is locked for <see cref="LockoutDuration"/>.
     /// </summary>
     public async Task<Outcome<PortalUser>> SignInAsync(string? email, string? password, CancellationToken cancellationToken)
     {
@@ -176,39 +180,22 @@ public sealed class UserService(
             return lockedUntil is { } until ? Locked(until) : InvalidCredentials();
         }
 
-        if (user.LockedUntil is { } locked && locked > now)
+        var check = await CheckPasswordAsync(user, password, now, cancellationToken);
+        if (check.Error is { } refused)
         {
-            return Locked(locked);
+            return refused;
         }
 
-        var verified = hasher.VerifyHashedPassword(user, user.PasswordHash, password ?? "");
-        if (verified == PasswordVerificationResult.Failed)
-        {
-            user.FailedSignIns++;
-            if (user.FailedSignIns >= FailuresBeforeLockout)
-            {
-                user.FailedSignIns = 0;
-                user.LockedUntil = now + LockoutDuration;
-                audit.Record(user.AccountId, PortalAuditActions.UserLockedOut, user.Email, detail: $"until {user.LockedUntil:O}");
-            }
-
-            await db.SaveChangesAsync(cancellationToken);
-            return user.LockedUntil is { } until && until > now ? Locked(until) : InvalidCredentials();
-        }
-
-        if (verified == PasswordVerificationResult.SuccessRehashNeeded)
-        {
-            user.PasswordHash = hasher.HashPassword(user, password!);
-        }
-
-        user.FailedSignIns = 0;
-        user.LockedUntil = null;
         user.LastSignInAt = now;
         await db.SaveChangesAsync(cancellationToken);
         return user;
     }
 
-    /// <summary>Changes the password and the security stamp: every session of the user ends, except the one re-issued.</summary>
+    /// <summary>
+    /// Changes the password and the security stamp: every session of the user ends, except the one re-issued. A wrong
+    /// current password counts as a failed sign-in (and a locked user cannot change it), so this page is no way around
+    /// the sign-in lockout.
+    /// </summary>
     public async Task<Outcome<PortalUser>> ChangePasswordAsync(string userId, string? current, string? password, CancellationToken cancellationToken)
     {
         var user = await db.Set<PortalUser>().FirstOrDefaultAsync(u => u.Id == userId, cancellationToken);
@@ -217,12 +204,15 @@ public sealed class UserService(
             return InvalidCredentials();
         }
 
-        if (hasher.VerifyHashedPassword(user, user.PasswordHash, current ?? "") == PasswordVerificationResult.Failed)
+        var check = await CheckPasswordAsync(user, current, time.GetUtcNow(), cancellationToken);
+        if (check.Error is { } refused)
         {
-            return new PlatformError(ProblemCodes.InvalidCredentials, "The current password is not right; type it again.");
+            return refused.Code == ProblemCodes.InvalidCredentials
+                ? new PlatformError(ProblemCodes.InvalidCredentials, "The current password is not right; type it again.")
+                : refused;
         }
 
-        if (ValidatePassword(password) is { } weak)
+        if (PasswordRules.Check(password, user.Email, await AccountNameAsync(user.AccountId, cancellationToken)) is { } weak)
         {
             return weak;
         }
@@ -233,6 +223,76 @@ public sealed class UserService(
         await db.SaveChangesAsync(cancellationToken);
         return user;
     }
+
+    /// <summary>
+    /// One check of a user's password (sign-in, or the current password on the password page). The attempt is counted in
+    /// the database before the password is checked, with one conditional update, so attempts made in parallel cannot
+    /// check more than <see cref="FailuresBeforeLockout"/> passwords before the lockout (a count read, incremented in
+    /// memory and written back would lose updates). A locked user costs the same password-hash time as any other
+    /// attempt, so the time of the answer does not tell a locked email that exists from one that does not.
+    /// </summary>
+    private async Task<Outcome<PortalUser>> CheckPasswordAsync(PortalUser user, string? password, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var users = db.Set<PortalUser>();
+        if (user.LockedUntil is { } lockedUntil && lockedUntil > now)
+        {
+            // Locked already: one read and one hash, exactly what an unknown email costs.
+            hasher.VerifyHashedPassword(null!, DummyHash.Value, password ?? "");
+            return Locked(lockedUntil);
+        }
+
+        var reserved = await users
+            .Where(u => u.Id == user.Id && u.FailedSignIns < FailuresBeforeLockout && (u.LockedUntil == null || u.LockedUntil <= now))
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.FailedSignIns, u => u.FailedSignIns + 1), cancellationToken);
+        if (reserved == 0)
+        {
+            hasher.VerifyHashedPassword(null!, DummyHash.Value, password ?? "");
+            return Locked(await LockedUntilAsync(user.Id, now, cancellationToken));
+        }
+
+        var verified = hasher.VerifyHashedPassword(user, user.PasswordHash, password ?? "");
+        if (verified == PasswordVerificationResult.Failed)
+        {
+            // The attempt stays counted; the failure that reaches the limit locks the user.
+            var until = now + LockoutDuration;
+            var locked = await users
+                .Where(u => u.Id == user.Id && u.FailedSignIns >= FailuresBeforeLockout && (u.LockedUntil == null || u.LockedUntil <= now))
+                .ExecuteUpdateAsync(s => s.SetProperty(u => u.LockedUntil, until).SetProperty(u => u.FailedSignIns, 0), cancellationToken);
+            if (locked == 0)
+            {
+                return InvalidCredentials();
+            }
+
+            audit.Record(user.AccountId, PortalAuditActions.UserLockedOut, user.Email, detail: $"until {until:O}");
+            await db.SaveChangesAsync(cancellationToken);
+            return Locked(until);
+        }
+
+        // The right password starts the count again, unless attempts made meanwhile have locked the user.
+        var accepted = await users
+            .Where(u => u.Id == user.Id && (u.LockedUntil == null || u.LockedUntil <= now))
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.FailedSignIns, 0).SetProperty(u => u.LockedUntil, (DateTimeOffset?)null), cancellationToken);
+        if (accepted == 0)
+        {
+            return Locked(await LockedUntilAsync(user.Id, now, cancellationToken));
+        }
+
+        if (verified == PasswordVerificationResult.SuccessRehashNeeded)
+        {
+            user.PasswordHash = hasher.HashPassword(user, password!);
+        }
+
+        return user;
+    }
+
+    /// <summary>When the lockout of a user ends; for attempts still being checked when it began, a full lockout from now.</summary>
+    private async Task<DateTimeOffset> LockedUntilAsync(string userId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await db.Set<PortalUser>().Where(u => u.Id == userId).Select(u => u.LockedUntil).FirstOrDefaultAsync(cancellationToken) is { } until && until > now
+            ? until
+            : now + LockoutDuration;
+
+    private Task<string?> AccountNameAsync(string accountId, CancellationToken cancellationToken) =>
+        db.Accounts.Where(a => a.Id == accountId).Select(a => a.Name).FirstOrDefaultAsync(cancellationToken);
 
     /// <summary>Ends every session of the user (sign-out signs out everywhere).</summary>
     public Task EndSessionsAsync(string userId, CancellationToken cancellationToken) =>
@@ -269,17 +329,10 @@ public sealed class UserService(
         return user;
     }
 
-    public static PlatformError? ValidatePassword(string? password) =>
-        password is null || password.Length < MinimumPasswordLength
-            ? new PlatformError(ProblemCodes.WeakPassword, $"Choose a password of at least {MinimumPasswordLength} characters; a few unrelated words work well.")
-            : password.Length > MaximumPasswordLength
-                ? new PlatformError(ProblemCodes.WeakPassword, $"A password may have at most {MaximumPasswordLength} characters.")
-                : null;
-
     public static string? NormalizeEmail(string? email)
     {
         var normalized = email?.Trim().ToLowerInvariant();
-        return string.IsNullOrEmpty(normalized) || normalized.Length > 254
+        return string.IsNullOrEmpty(normalized) || normalized.Length > 254 || NameRules.HasForbiddenCharacter(normalized)
             || !MailAddress.TryCreate(normalized, out var address) || address.Address != normalized
             ? null
             : normalized;
