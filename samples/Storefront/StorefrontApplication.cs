@@ -24,6 +24,7 @@ public static class StorefrontApplication
 
     public static WebApplicationBuilder AddStorefront(this WebApplicationBuilder builder)
     {
+        builder.AddServiceDefaults("storefront");
         var services = builder.Services;
         var options = builder.Configuration.GetSection(StorefrontOptions.Section).Get<StorefrontOptions>() ?? new StorefrontOptions();
         var dataDirectory = Path.GetFullPath(options.DataDirectory, builder.Environment.ContentRootPath);
