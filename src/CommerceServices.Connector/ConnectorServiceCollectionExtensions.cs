@@ -23,7 +23,6 @@ public static class ConnectorServiceCollectionExtensions
         services.TryAddSingleton<ConnectorState>();
         services.TryAddSingleton<CommerceServicesConnector>();
         services.TryAddTransient<GatewaySigningHandler>();
-        services.TryAddTransient<TransientFailureRetryHandler>();
         services.AddHttpClient(RegistryClient.HttpClientName).AddCommerceServicesSigning();
         services.AddHttpClient(CommerceServicesConnector.ManagementHttpClientName);
         return services;
@@ -32,14 +31,14 @@ public static class ConnectorServiceCollectionExtensions
     /// <summary>
     /// Signs this client's requests with the connector's active key pair (<c>x-api-key</c>, <c>x-gw-signature</c>,
     /// <c>x-data-space-id</c>), and retries transient failures (network errors, 5xx, 429 with Retry-After) with
-    /// backoff. Needs <see cref="AddCommerceServicesConnector"/>. Returns the same builder.
+    /// backoff, within a total timeout and a circuit breaker per gateway (<see cref="GatewayResilience"/>). Needs
+    /// <see cref="AddCommerceServicesConnector"/>. Returns the same builder.
     /// </summary>
     public static IHttpClientBuilder AddCommerceServicesSigning(this IHttpClientBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.TryAddTransient<GatewaySigningHandler>();
-        builder.Services.TryAddTransient<TransientFailureRetryHandler>();
         // Outermost first: every retry goes through signing again (the token is reused unless it is about to expire).
-        return builder.AddHttpMessageHandler<TransientFailureRetryHandler>().AddHttpMessageHandler<GatewaySigningHandler>();
+        return builder.AddGatewayResilience().AddHttpMessageHandler<GatewaySigningHandler>();
     }
 }
