@@ -31,7 +31,11 @@ public sealed class StorefrontHost : IAsyncDisposable
 
     public string DataDirectory { get; }
 
-    public static async Task<StorefrontHost> StartAsync(PlatformHost platform)
+    /// <summary>The storefront's services (its connector, for a test that configures it without the admin pages).</summary>
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>Starts a storefront; <paramref name="configure"/> may add to its builder after the test's settings.</summary>
+    public static async Task<StorefrontHost> StartAsync(PlatformHost platform, Action<WebApplicationBuilder>? configure = null)
     {
         var dataDirectory = Directory.CreateTempSubdirectory("cs-storefront-").FullName;
         var app = StorefrontApplication.Build(["--urls", "http://127.0.0.1:0", "--contentRoot", dataDirectory], builder =>
@@ -50,6 +54,7 @@ public sealed class StorefrontHost : IAsyncDisposable
                 ["CommerceServices:AttemptTimeout"] = "00:00:05",
             });
             builder.Logging.ClearProviders();
+            configure?.Invoke(builder);
         });
         await app.StartAsync();
         return new StorefrontHost(app, dataDirectory);
