@@ -6,6 +6,7 @@ using CommerceServices.Platform.Observability;
 using CommerceServices.Protocol;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using OpenTelemetry.Trace;
 
 namespace CommerceServices.Storefront.BrowserTests;
@@ -22,8 +23,16 @@ public sealed partial class TraceAcrossHostsTests
     {
         var platformSpans = new Spans();
         var shopSpans = new Spans();
-        await using var platform = await PlatformHost.StartAsync(configure: builder => platformSpans.RecordIn(builder));
-        await using var shop = await StorefrontHost.StartAsync(platform, builder => shopSpans.RecordIn(builder));
+        var shopLogs = new CapturedLogs();
+        await using var platform = await PlatformHost.StartAsync(
+            settings: new Dictionary<string, string?> { ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "Information" },
+            configure: builder => platformSpans.RecordIn(builder));
+        await using var shop = await StorefrontHost.StartAsync(platform, builder =>
+        {
+            shopSpans.RecordIn(builder);
+            builder.Configuration["Logging:LogLevel:System.Net.Http.HttpClient"] = "Information";
+            builder.Logging.AddProvider(shopLogs);
+        });
         await ConnectAsync(platform, shop);
 
         using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() })
@@ -61,6 +70,11 @@ public sealed partial class TraceAcrossHostsTests
         var connector = Ancestor(all, call, a => a.Source.Name == ConnectorTelemetry.ActivitySourceName);
         Assert.Equal("payments.authorize", connector.DisplayName);
         Assert.Same(checkout, Ancestor(all, connector, a => a.SpanId == checkout.SpanId));
+
+        // One request id in the logs of both: the shop's log of its call and the gateway's log of the request carry the
+        // trace id (the console shows it as the TraceId scope of each line).
+        Assert.Contains(shopLogs.LinesOfTrace(trace), l => l.Contains("/payments/v1/payments", StringComparison.Ordinal));
+        Assert.Contains(platform.Logs.LinesOfTrace(trace), l => l.Contains("/payments/v1/payments", StringComparison.Ordinal));
 
         // The capture that follows is in the same trace too.
         Assert.Contains(all.Values, s => s.Source.Name == ConnectorTelemetry.ActivitySourceName && s.DisplayName == "payments.capture");
