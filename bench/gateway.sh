@@ -13,7 +13,7 @@
 #      Also recorded: what the same core answers on the anonymous endpoint, which bounds any endpoint.
 #
 #   3. Tracing at the default sampling: the same reused-token call and anonymous endpoint on two more platforms, one
-#      with OpenTelemetry off (OTEL_SDK_DISABLED=true), one with it on as shipped (every new trace sampled) and
+#      with OpenTelemetry off (OTEL_SDK_DISABLED=true), one with it on as shipped (its default sampling) and
 #      exporting over OTLP to a local stand-in collector (bench/lib/otlp_sink.py), in alternating rounds. Reported: the
 #      throughput and CPU per call of the traced platform against the untraced one.
 #

@@ -6,6 +6,9 @@ namespace CommerceServices.Platform.Observability;
 
 public static class ObservabilityExtensions
 {
+    /// <summary>The share of new traces the platform records when <c>OTEL_TRACES_SAMPLER</c> is not set.</summary>
+    public const double DefaultSamplingRatio = 0.01;
+
     /// <summary>The Prometheus scrape endpoint.</summary>
     public const string MetricsPath = "/metrics";
 
@@ -15,8 +18,15 @@ public static class ObservabilityExtensions
     /// </summary>
     public static IHostApplicationBuilder AddPlatformObservability(this IHostApplicationBuilder builder)
     {
-        // The platform's outgoing clients each keep their own retry rules, so no client-wide resilience handler.
-        builder.AddServiceDefaults("commerce-services-platform", o => o.StandardHttpResilience = false);
+        builder.AddServiceDefaults("commerce-services-platform", o =>
+        {
+            // A recorded and exported gateway call costs about as much CPU again as the call itself (bench/gateway.sh,
+            // docs/observability.md), so the gateway starts one trace in a hundred itself; a call that is part of a
+            // sampled trace (a traceparent with the sampled flag, as the connector sends) is always recorded.
+            o.DefaultSamplingRatio = DefaultSamplingRatio;
+            // The platform's outgoing clients each keep their own retry rules, so no client-wide resilience handler.
+            o.StandardHttpResilience = false;
+        });
         builder.Services.AddSingleton<PlatformMetrics>();
         builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddPrometheusExporter());
         return builder;

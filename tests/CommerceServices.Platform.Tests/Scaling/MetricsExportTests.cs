@@ -48,9 +48,13 @@ public sealed class MetricsExportTests
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
             ["OTEL_METRIC_EXPORT_INTERVAL"] = "300",
         });
-        using var http = new HttpClient();
+        // The client sends the traceparent it is given: in this process the platform's tracing would see the client's own
+        // (unsampled) activity and let it replace the header.
+        using var http = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null });
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(host.SandboxGatewayUrl, "/merchant-registry/v1/ping"));
         request.Headers.Add(GatewayHeaders.ApiKey, "cs_sbx_not-a-key");
+        // Part of a sampled trace, so recorded whatever the platform's own share of new traces.
+        request.Headers.Add("traceparent", $"00-{System.Diagnostics.ActivityTraceId.CreateRandom()}-{System.Diagnostics.ActivitySpanId.CreateRandom()}-01");
         using var refused = await http.SendAsync(request);
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
 
