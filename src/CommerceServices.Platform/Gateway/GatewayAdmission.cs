@@ -1,5 +1,5 @@
-using CommerceServices.Platform.Gateway.Authentication;
 using System.Security.Claims;
+using CommerceServices.Platform.Gateway.Authentication;
 using CommerceServices.Platform.Hosting;
 using CommerceServices.Platform.Observability;
 using CommerceServices.Protocol;

@@ -36,6 +36,7 @@ internal sealed class DataSpaceResolution(RequestDelegate next)
 
         if (requested is not null)
         {
+            // The step's span ends before the endpoint runs: the service's spans are its siblings, not its children.
             using var span = PlatformTracing.Start(PlatformTracing.ResolveDataSpace);
             // Resolved only here: a call that names no data space needs no database context.
             var registry = http.RequestServices.GetRequiredService<RegistryService>();
