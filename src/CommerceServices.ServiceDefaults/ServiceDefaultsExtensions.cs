@@ -105,6 +105,10 @@ public static class ServiceDefaultsExtensions
             return;
         }
 
+        // Without a formatter name, the console logger copies its own obsolete options (IncludeScopes false) over the
+        // formatter's: naming the default formatter keeps the setting below.
+        builder.Services.Configure<ConsoleLoggerOptions>(o =>
+            o.FormatterName = string.IsNullOrWhiteSpace(o.FormatterName) ? ConsoleFormatterNames.Simple : o.FormatterName);
         builder.Services.Configure<SimpleConsoleFormatterOptions>(o => o.IncludeScopes = true);
         builder.Services.Configure<JsonConsoleFormatterOptions>(o => o.IncludeScopes = true);
         builder.Services.Configure<ConsoleFormatterOptions>(o => o.IncludeScopes = true);

@@ -12,6 +12,32 @@ namespace CommerceServices.Platform.Tests.Observability;
 /// </summary>
 public sealed class TraceIdLoggingTests
 {
+    [Theory]
+    [InlineData("", "false")] // the default: the simple format, a scope line under each message
+    [InlineData("simple", "true")]
+    [InlineData("systemd", "false")]
+    public async Task InTheTextFormats_ARequestsLogLines_CarryTheCallersTraceId(string formatter, string singleLine)
+    {
+        var dataDirectory = Directory.CreateTempSubdirectory("cs-text-logs-").FullName;
+        await using var node = await PlatformProcess.StartAsync(dataDirectory, new Dictionary<string, string?>
+        {
+            ["Logging:Console:FormatterName"] = formatter,
+            ["Logging:Console:FormatterOptions:SingleLine"] = singleLine,
+            ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "Information",
+        });
+        var trace = ActivityTraceId.CreateRandom();
+
+        using var response = await SendRefusedAsync(node, trace);
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!node.Output.Contains($"TraceId:{trace.ToHexString()}", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Contains($"TraceId:{trace.ToHexString()}", node.Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task WithJsonConsoleLogs_ARequestsLogLines_CarryTheCallersTraceId()
     {
@@ -23,12 +49,8 @@ public sealed class TraceIdLoggingTests
             ["Logging:LogLevel:CommerceServices.Platform.Gateway"] = "Debug",
         });
         var trace = ActivityTraceId.CreateRandom();
-        var parent = ActivitySpanId.CreateRandom();
 
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(node.SandboxGatewayUrl, "/merchant-registry/v1/ping"));
-        request.Headers.Add(GatewayHeaders.ApiKey, "cs_sbx_not-a-key");
-        request.Headers.Add("traceparent", $"00-{trace.ToHexString()}-{parent.ToHexString()}-01");
-        using var response = await new HttpClient().SendAsync(request);
+        using var response = await SendRefusedAsync(node, trace);
         var problem = await response.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
@@ -48,6 +70,15 @@ public sealed class TraceIdLoggingTests
         Assert.Contains(ofTheRequest, l => l.GetProperty("Category").GetString() == "Microsoft.AspNetCore.Hosting.Diagnostics");
         Assert.Contains(ofTheRequest, l => l.GetProperty("Message").GetString()!.Contains(ProblemCodes.MalformedApiKey, StringComparison.Ordinal));
         Assert.DoesNotContain(lines, l => l.GetProperty("Message").GetString()!.Contains("cs_sbx_not-a-key", StringComparison.Ordinal));
+    }
+
+    /// <summary>A gateway call with a malformed API key, in the trace <paramref name="trace"/>.</summary>
+    private static async Task<HttpResponseMessage> SendRefusedAsync(PlatformProcess node, ActivityTraceId trace)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(node.SandboxGatewayUrl, "/merchant-registry/v1/ping"));
+        request.Headers.Add(GatewayHeaders.ApiKey, "cs_sbx_not-a-key");
+        request.Headers.Add("traceparent", $"00-{trace.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+        return await new HttpClient().SendAsync(request);
     }
 
     /// <summary>The <c>TraceId</c> of the line's scopes, as the JSON formatter writes them.</summary>
