@@ -15,7 +15,8 @@
 #   3. Tracing at the default sampling: the same reused-token call and anonymous endpoint on two more platforms, one
 #      with OpenTelemetry off (OTEL_SDK_DISABLED=true), one with it on as shipped (its default sampling) and
 #      exporting over OTLP to a local stand-in collector (bench/lib/otlp_sink.py), in alternating rounds. Reported: the
-#      throughput and CPU per call of the traced platform against the untraced one.
+#      throughput and CPU per call of the traced platform against the untraced one. BENCH_TRACES_SAMPLER (and
+#      BENCH_TRACES_SAMPLER_ARG) give the traced platform another sampler, e.g. always_on, to see what sampling saves.
 #
 #   bench/gateway.sh [seconds-per-round=3] [rounds=10] [connections=32]     BENCH_QUICK=1: 1-s rounds, 2 of them
 set -euo pipefail
@@ -117,7 +118,9 @@ start_traced() {
   extra_pids+=("$BENCH_PLATFORM_PID"); BENCH_PLATFORM_PID=
 }
 start_traced off --OTEL_SDK_DISABLED=true
-start_traced on --OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$sink_port" --OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf
+sampler=()
+[[ -z ${BENCH_TRACES_SAMPLER:-} ]] || sampler=(--OTEL_TRACES_SAMPLER="$BENCH_TRACES_SAMPLER" --OTEL_TRACES_SAMPLER_ARG="${BENCH_TRACES_SAMPLER_ARG:-}")
+start_traced on --OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$sink_port" --OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf "${sampler[@]}"
 # measure_pid pid <wrk args...> -> "requests/s  CPU-microseconds-per-request" of that platform
 measure_pid() {
   local pid=$1 before after rate; shift
@@ -150,7 +153,8 @@ cn=$(printf '%s\n' "${cpu_on[@]}" | bench_median)
 tr=$(printf '%s\n' "${traced_reused[@]}" | bench_median)
 exported=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); t=s.get("/v1/traces",{}); print(t.get("requests",0), t.get("bytes",0))' "$BENCH_WORK/otlp.json" 2>/dev/null || echo "0 0")
 printf 'tracing: CPU per reused-token call off %.1f us, on %.1f us; OTLP trace exports received: %s requests, %s bytes\n' "$co" "$cn" ${exported}
-bench_result gateway.tracing-throughput "Reused token: tracing on (default sampling, OTLP) vs off" "$traced" x 0.90 min \
+sampling=${BENCH_TRACES_SAMPLER:-default sampling}
+bench_result gateway.tracing-throughput "Reused token: tracing on ($sampling, OTLP) vs off" "$traced" x 0.90 min \
   "median of $rounds alternating ${seconds}-s rounds on two platforms sharing one core; the traced one exported $(cut -d' ' -f1 <<<"$exported") OTLP trace requests"
 bench_result gateway.tracing-cpu "Reused token: platform CPU per call, tracing off vs on" "$(echo "$co / $cn" | bc -l)" x "" min \
   "CPU per call $(printf %.1f "$cn") us traced vs $(printf %.1f "$co") us untraced; 1.0 means tracing costs nothing"
