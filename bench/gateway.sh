@@ -12,6 +12,12 @@
 #      by BenchmarkDotNet (bench/CommerceServices.Benchmarks, RsaVerifyBenchmark) in the same run. Bar: >= 0.80.
 #      Also recorded: what the same core answers on the anonymous endpoint, which bounds any endpoint.
 #
+#   3. Tracing at the default sampling: the same reused-token call and anonymous endpoint on two more platforms, one
+#      with OpenTelemetry off (OTEL_SDK_DISABLED=true), one with it on as shipped (its default sampling) and
+#      exporting over OTLP to a local stand-in collector (bench/lib/otlp_sink.py), in alternating rounds. Reported: the
+#      throughput and CPU per call of the traced platform against the untraced one. BENCH_TRACES_SAMPLER (and
+#      BENCH_TRACES_SAMPLER_ARG) give the traced platform another sampler, e.g. always_on, to see what sampling saves.
+#
 #   bench/gateway.sh [seconds-per-round=3] [rounds=10] [connections=32]     BENCH_QUICK=1: 1-s rounds, 2 of them
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -90,3 +96,68 @@ bench_result gateway.cpu-reused-token "Reused token: platform CPU per call vs an
   "CPU time per request, inverted so that 1.0 means no cost: $(printf %.1f "$cr") us vs $(printf %.1f "$ca") us"
 bench_result gateway.cpu-fresh-token "Fresh token: RS256 verify share of platform CPU per call" "$(echo "$verify_us / $cf" | bc -l)" x "" min \
   "$(printf %.1f "$verify_us") us of $(printf %.1f "$cf") us per call is the signature check"
+
+# 3. Tracing off vs on, side by side. The platform above is stopped so that the two share its core alone.
+bench_platform_stop
+sink_port=$(bench_port)
+python3 bench/lib/otlp_sink.py "$sink_port" "$BENCH_WORK/otlp.json" & sink_pid=$!
+extra_pids=("$sink_pid")
+trap 'kill "${extra_pids[@]}" 2>/dev/null || true; bench_cleanup' EXIT
+# start_traced name [platform args...] -> sets <name>_PING <name>_ANONYMOUS <name>_PID <name>_TOKEN <name>_KEY
+start_traced() {
+  local name=$1; shift
+  BENCH_PLATFORM_CPU="${server_cpu[*]}" bench_platform_start sqlite --Gateway:VerifiedTokenCacheSize=1000 \
+    --Platform:DataDirectory="$BENCH_WORK/data-$name" "$@"
+  bench_account "$name@example.com"; bench_key
+  loadtool tokens --api-key "$API_KEY" --private-key "$BENCH_WORK/private.pem" --count 1 --out "$BENCH_WORK/$name.tsv"
+  printf -v "${name}_PING" '%s' "$SANDBOX/merchant-registry/v1/ping"
+  printf -v "${name}_ANONYMOUS" '%s' "$SANDBOX/merchant-registry/v1/gateway"
+  printf -v "${name}_PID" '%s' "$BENCH_PLATFORM_PID"
+  printf -v "${name}_KEY" '%s' "$API_KEY"
+  printf -v "${name}_TOKEN" '%s' "$(cut -f2 "$BENCH_WORK/$name.tsv")"
+  extra_pids+=("$BENCH_PLATFORM_PID"); BENCH_PLATFORM_PID=
+}
+start_traced off --OTEL_SDK_DISABLED=true
+sampler=()
+[[ -z ${BENCH_TRACES_SAMPLER:-} ]] || sampler=(--OTEL_TRACES_SAMPLER="$BENCH_TRACES_SAMPLER" --OTEL_TRACES_SAMPLER_ARG="${BENCH_TRACES_SAMPLER_ARG:-}")
+start_traced on --OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$sink_port" --OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf "${sampler[@]}"
+# measure_pid pid <wrk args...> -> "requests/s  CPU-microseconds-per-request" of that platform
+measure_pid() {
+  local pid=$1 before after rate; shift
+  before=$(bench_cpu_us "$pid")
+  rate=$(WRK_REQUESTS_FILE=$BENCH_WORK/requests wrk1 "$@")
+  after=$(bench_cpu_us "$pid")
+  echo "$rate $(echo "($after - $before) / $(cat "$BENCH_WORK/requests")" | bc -l)"
+}
+off_headers=(-H "x-api-key: $off_KEY" -H "x-gw-signature: $off_TOKEN")
+on_headers=(-H "x-api-key: $on_KEY" -H "x-gw-signature: $on_TOKEN")
+for _ in $(seq "$warmups"); do
+  WRK_SECONDS=$((seconds + 1)) wrk1 "$off_PING" "${off_headers[@]}" >/dev/null
+  WRK_SECONDS=$((seconds + 1)) wrk1 "$on_PING" "${on_headers[@]}" >/dev/null
+  WRK_SECONDS=$((seconds + 1)) wrk1 "$off_ANONYMOUS" "${off_headers[@]}" >/dev/null
+  WRK_SECONDS=$((seconds + 1)) wrk1 "$on_ANONYMOUS" "${on_headers[@]}" >/dev/null
+done
+rate_ratios=() cpu_off=() cpu_on=() traced_reused=()
+for round in $(seq "$rounds"); do
+  read -r po cpo < <(measure_pid "$off_PID" "$off_PING" "${off_headers[@]}")
+  read -r pn cpn < <(measure_pid "$on_PID" "$on_PING" "${on_headers[@]}")
+  read -r ao _ < <(measure_pid "$off_PID" "$off_ANONYMOUS" "${off_headers[@]}")
+  read -r an _ < <(measure_pid "$on_PID" "$on_ANONYMOUS" "${on_headers[@]}")
+  printf 'tracing round %2d: reused token off %7.0f/s %5.1f us  on %7.0f/s %5.1f us (%.3f)  anonymous off %7.0f/s on %7.0f/s  traced reused/anonymous %.3f\n' \
+    "$round" "$po" "$cpo" "$pn" "$cpn" "$(echo "$pn / $po" | bc -l)" "$ao" "$an" "$(echo "$pn / $an" | bc -l)"
+  rate_ratios+=("$(echo "$pn / $po" | bc -l)"); cpu_off+=("$cpo"); cpu_on+=("$cpn"); traced_reused+=("$(echo "$pn / $an" | bc -l)")
+done
+traced=$(printf '%s\n' "${rate_ratios[@]}" | bench_median)
+co=$(printf '%s\n' "${cpu_off[@]}" | bench_median)
+cn=$(printf '%s\n' "${cpu_on[@]}" | bench_median)
+tr=$(printf '%s\n' "${traced_reused[@]}" | bench_median)
+exported=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); t=s.get("/v1/traces",{}); print(t.get("requests",0), t.get("bytes",0))' "$BENCH_WORK/otlp.json" 2>/dev/null || echo "0 0")
+printf 'tracing: CPU per reused-token call off %.1f us, on %.1f us; OTLP trace exports received: %s requests, %s bytes\n' "$co" "$cn" ${exported}
+sampling=${BENCH_TRACES_SAMPLER:-default sampling}
+bench_result gateway.tracing-throughput "Reused token: tracing on ($sampling, OTLP) vs off" "$traced" x 0.90 min \
+  "median of $rounds alternating ${seconds}-s rounds on two platforms sharing one core; the traced one exported $(cut -d' ' -f1 <<<"$exported") OTLP trace requests"
+bench_result gateway.tracing-cpu "Reused token: platform CPU per call, tracing off vs on" "$(echo "$co / $cn" | bc -l)" x "" min \
+  "CPU per call $(printf %.1f "$cn") us traced vs $(printf %.1f "$co") us untraced; 1.0 means tracing costs nothing"
+bench_result gateway.tracing-reused-token "Reused token vs anonymous, both traced" "$tr" x 0.92 min \
+  "the first figure of this script, measured on the traced platform"
+kill "$off_PID" "$on_PID" "$sink_pid" 2>/dev/null || true

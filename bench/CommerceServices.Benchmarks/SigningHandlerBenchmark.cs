@@ -3,7 +3,7 @@ using BenchmarkDotNet.Attributes;
 using CommerceServices.Connector;
 using CommerceServices.Protocol;
 using CommerceServices.Protocol.Keys;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace CommerceServices.Benchmarks;
@@ -12,8 +12,8 @@ namespace CommerceServices.Benchmarks;
 /// The connector's signing handler alone (issue 14, target 4): one GET through an <see cref="HttpMessageInvoker"/> whose
 /// last handler answers a cached 200 at once, so only the client side is measured. <c>FixedHeaders</c> is the unsigned
 /// client (the same two headers added to the request), <c>SigningHandler</c> the connector's handler with its state
-/// (settings, credentials, the reused token), <c>ConnectorPipeline</c> the retry handler (Polly) around it, as
-/// <c>AddCommerceServicesSigning</c> builds it.
+/// (settings, credentials, the reused token), <c>ConnectorPipeline</c> the resilience pipeline around it (retry, timeouts,
+/// circuit breaker per gateway), built by IHttpClientFactory with <c>AddCommerceServicesSigning</c>.
 /// </summary>
 [MemoryDiagnoser]
 public class SigningHandlerBenchmark
@@ -23,6 +23,7 @@ public class SigningHandlerBenchmark
     private HttpMessageInvoker _fixedHeaders = null!;
     private HttpMessageInvoker _signing = null!;
     private HttpMessageInvoker _pipeline = null!;
+    private ServiceProvider _services = null!;
     private string _apiKey = null!;
     private string _token = null!;
 
@@ -44,11 +45,12 @@ public class SigningHandlerBenchmark
 
         _fixedHeaders = new HttpMessageInvoker(new CachedAnswer());
         _signing = new HttpMessageInvoker(new GatewaySigningHandler(state) { InnerHandler = new CachedAnswer() });
-        var retry = new TransientFailureRetryHandler(options, NullLogger<TransientFailureRetryHandler>.Instance)
-        {
-            InnerHandler = new GatewaySigningHandler(state) { InnerHandler = new CachedAnswer() },
-        };
-        _pipeline = new HttpMessageInvoker(retry);
+        var services = new ServiceCollection().AddLogging();
+        services.AddSingleton(options);
+        services.AddSingleton(state);
+        services.AddHttpClient("bench").AddCommerceServicesSigning().ConfigurePrimaryHttpMessageHandler(() => new CachedAnswer());
+        _services = services.BuildServiceProvider();
+        _pipeline = new HttpMessageInvoker(_services.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler("bench"));
     }
 
     [Benchmark(Baseline = true)]
@@ -74,6 +76,7 @@ public class SigningHandlerBenchmark
         _fixedHeaders.Dispose();
         _signing.Dispose();
         _pipeline.Dispose();
+        _services.Dispose();
         _store.Delete(recursive: true);
     }
 

@@ -29,6 +29,7 @@ public static class StorefrontApplication
 
     public static WebApplicationBuilder AddStorefront(this WebApplicationBuilder builder)
     {
+        builder.AddServiceDefaults("storefront");
         var services = builder.Services;
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
         var options = builder.Configuration.GetSection(StorefrontOptions.Section).Get<StorefrontOptions>() ?? new StorefrontOptions();

@@ -31,6 +31,21 @@ public sealed class CommerceServicesConnectorOptions
     /// <summary>How long one attempt may take before it counts as a timeout.</summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long a call may take in all, its attempts and the waits between them; longer than <see cref="AttemptTimeout"/>.</summary>
+    public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The share of failed attempts (network errors, timeouts, 5xx) to one gateway, over the last 30 seconds (or two
+    /// attempt timeouts), that opens its circuit breaker.
+    /// </summary>
+    public double BreakFailureRatio { get; set; } = 0.5;
+
+    /// <summary>How many attempts to a gateway must have been made in that window before the breaker may open.</summary>
+    public int BreakMinimumThroughput { get; set; } = 10;
+
+    /// <summary>How long calls to a gateway whose breaker opened fail at once, before one tries it again.</summary>
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(5);
+
     internal string ResolveStoreDirectory() =>
         string.IsNullOrWhiteSpace(StoreDirectory)
             ? Path.Combine(System.Environment.GetFolderPath(System.Environment.SpecialFolder.LocalApplicationData,

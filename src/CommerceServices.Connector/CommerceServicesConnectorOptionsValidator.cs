@@ -42,6 +42,26 @@ internal sealed class CommerceServicesConnectorOptionsValidator : IValidateOptio
             failures.Add($"{Section}:AttemptTimeout must be a time span from 10 ms to 5 minutes, such as 00:00:10; {options.AttemptTimeout} is not.");
         }
 
+        if (options.TotalTimeout <= options.AttemptTimeout || options.TotalTimeout > TimeSpan.FromMinutes(10))
+        {
+            failures.Add($"{Section}:TotalTimeout must be longer than AttemptTimeout ({options.AttemptTimeout}) and at most 10 minutes, such as 00:00:30; {options.TotalTimeout} is not.");
+        }
+
+        if (options.BreakFailureRatio is <= 0 or > 1 or double.NaN)
+        {
+            failures.Add($"{Section}:BreakFailureRatio must be above 0 and at most 1, such as 0.5; {options.BreakFailureRatio.ToString(System.Globalization.CultureInfo.InvariantCulture)} is not.");
+        }
+
+        if (options.BreakMinimumThroughput is < 2 or > 10_000)
+        {
+            failures.Add($"{Section}:BreakMinimumThroughput must be from 2 to 10000; {options.BreakMinimumThroughput} is not.");
+        }
+
+        if (options.BreakDuration < TimeSpan.FromMilliseconds(500) || options.BreakDuration > TimeSpan.FromHours(1))
+        {
+            failures.Add($"{Section}:BreakDuration must be a time span from 500 ms to an hour, such as 00:00:05; {options.BreakDuration} is not.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -4,6 +4,8 @@ namespace CommerceServices.Connector;
 internal static class ConnectorLogEvents
 {
     public const int Retry = 1;
+    public const int BreakerOpened = 2;
+    public const int BreakerClosed = 3;
     public const int Status = 10;
     public const int Saved = 11;
     public const int KeyRegistered = 12;

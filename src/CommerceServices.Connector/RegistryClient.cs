@@ -25,12 +25,12 @@ public sealed class RegistryClient(HttpClient http)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Root(gatewayUrl), "merchant-registry/v1/gateway"));
         request.Options.Set(ConnectorRequestOptions.Anonymous, true);
-        return SendAsync<GatewayInfo>(gatewayUrl, request, ct);
+        return SendAsync<GatewayInfo>(gatewayUrl, request, "gateway", ct);
     }
 
     /// <summary>200 when the pair is valid; with a data space id, also that data space and the instance bound to it.</summary>
     public Task<GatewayResult<PingResponse>> PingAsync(GatewayTarget target, CancellationToken ct = default) =>
-        SendAsync<PingResponse>(target.GatewayUrl, Request(HttpMethod.Get, target, "ping"), ct);
+        SendAsync<PingResponse>(target.GatewayUrl, Request(HttpMethod.Get, target, "ping"), "ping", ct);
 
     /// <summary>
     /// The account's projects with their data spaces, built from the registry's flat listing (one entry per data space,
@@ -38,7 +38,7 @@ public sealed class RegistryClient(HttpClient http)
     /// </summary>
     public async Task<GatewayResult<IReadOnlyList<RegistryProject>>> ListProjectsAsync(GatewayTarget target, CancellationToken ct = default)
     {
-        var result = await SendAsync<RegistryListing>(target.GatewayUrl, Request(HttpMethod.Get, target, "registry"), ct);
+        var result = await SendAsync<RegistryListing>(target.GatewayUrl, Request(HttpMethod.Get, target, "registry"), "list", ct);
         if (result.Failure is { } failure)
         {
             return failure;
@@ -60,14 +60,14 @@ public sealed class RegistryClient(HttpClient http)
     }
 
     public Task<GatewayResult<DataSpaceDetailsView>> GetDataSpaceAsync(GatewayTarget target, string dataSpaceId, CancellationToken ct = default) =>
-        SendAsync<DataSpaceDetailsView>(target.GatewayUrl, Request(HttpMethod.Get, target, $"registry/data-spaces/{Segment(dataSpaceId)}"), ct);
+        SendAsync<DataSpaceDetailsView>(target.GatewayUrl, Request(HttpMethod.Get, target, $"registry/data-spaces/{Segment(dataSpaceId)}"), "get_data_space", ct);
 
     /// <summary>Binds the data space to <paramref name="instanceId"/> (R13); the same instance again is not an error.</summary>
     public Task<GatewayResult<DataSpaceView>> BindAsync(GatewayTarget target, string dataSpaceId, string instanceId, CancellationToken ct = default)
     {
         var request = Request(HttpMethod.Put, target, $"registry/data-spaces/{Segment(dataSpaceId)}/instance");
         request.Content = JsonContent.Create(new BindInstanceRequest(instanceId), options: JsonOptions);
-        return SendAsync<DataSpaceView>(target.GatewayUrl, request, ct);
+        return SendAsync<DataSpaceView>(target.GatewayUrl, request, "bind", ct);
     }
 
     /// <summary>Releases the data space from <paramref name="instanceId"/>.</summary>
@@ -75,7 +75,7 @@ public sealed class RegistryClient(HttpClient http)
     {
         var request = Request(HttpMethod.Delete, target,
             $"registry/data-spaces/{Segment(dataSpaceId)}/instance?instanceId={Uri.EscapeDataString(instanceId)}");
-        var result = await SendAsync<JsonNode>(target.GatewayUrl, request, ct);
+        var result = await SendAsync<JsonNode>(target.GatewayUrl, request, "release", ct);
         return result.Failure is { } failure ? failure : true;
     }
 
@@ -89,13 +89,13 @@ public sealed class RegistryClient(HttpClient http)
     {
         var request = Request(HttpMethod.Post, target, $"registry/data-spaces/{Segment(toDataSpaceId)}/copy");
         request.Content = JsonContent.Create(new CopyDataSpaceRequest(fromDataSpaceId, instanceId), options: JsonOptions);
-        var result = await SendAsync<CopyResult>(target.GatewayUrl, request, ct);
+        var result = await SendAsync<CopyResult>(target.GatewayUrl, request, "copy", ct);
         return result.Failure is { } failure ? failure : (result.Value!.Copied ?? []).ToList();
     }
 
     public async Task<GatewayResult<IReadOnlyList<ServiceView>>> ListServicesAsync(GatewayTarget target, CancellationToken ct = default)
     {
-        var result = await SendAsync<List<ServiceView>>(target.GatewayUrl, Request(HttpMethod.Get, target, "services"), ct);
+        var result = await SendAsync<List<ServiceView>>(target.GatewayUrl, Request(HttpMethod.Get, target, "services"), "services", ct);
         return result.Failure is { } failure ? failure : result.Value!;
     }
 
@@ -107,64 +107,8 @@ public sealed class RegistryClient(HttpClient http)
         return request;
     }
 
-    private async Task<GatewayResult<T>> SendAsync<T>(Uri gatewayUrl, HttpRequestMessage request, CancellationToken ct)
-    {
-        using (request)
-        {
-            HttpResponseMessage response;
-            try
-            {
-                response = await http.SendAsync(request, ct);
-            }
-            catch (HttpRequestException e)
-            {
-                return Unreachable(gatewayUrl, e.Message);
-            }
-            catch (TaskCanceledException) when (!ct.IsCancellationRequested)
-            {
-                return Unreachable(gatewayUrl, $"no answer within {http.Timeout.TotalSeconds:0} seconds");
-            }
-
-            using (response)
-            {
-                var text = await response.Content.ReadAsStringAsync(ct);
-                var status = (int)response.StatusCode;
-                if (!response.IsSuccessStatusCode)
-                {
-                    return Refusal(status, response.ReasonPhrase, text);
-                }
-
-                if (string.IsNullOrWhiteSpace(text))
-                {
-                    return typeof(T) == typeof(JsonNode)
-                        ? new GatewayResult<T>(default, null)
-                        : new GatewayFailure(GatewayFailureKind.Refused, ConnectorCodes.UnexpectedResponse,
-                            $"The gateway answered {status} with an empty body.", status);
-                }
-
-                try
-                {
-                    return JsonSerializer.Deserialize<T>(text, JsonOptions) is { } value
-                        ? value
-                        : new GatewayFailure(GatewayFailureKind.Refused, ConnectorCodes.UnexpectedResponse, "The gateway answered null.", status);
-                }
-                catch (JsonException)
-                {
-                    return new GatewayFailure(GatewayFailureKind.Refused, ConnectorCodes.UnexpectedResponse,
-                        $"The gateway answered {status} with a body that is not the registry's JSON: is {gatewayUrl} a Commerce Services gateway?", status);
-                }
-            }
-        }
-    }
-
-    private static GatewayFailure Unreachable(Uri gatewayUrl, string reason) =>
-        new(GatewayFailureKind.Unreachable, ConnectorCodes.PlatformUnreachable, $"Could not reach the gateway at {gatewayUrl} ({reason}).");
-
-    /// <summary>A refusal as the gateway's problem code and sentence; any other answer by its status. Shared by the connector's clients.</summary>
-    internal static GatewayFailure Refusal(int status, string? reason, string text) =>
-        ProblemDocument.TryRead(text, out var code, out var detail)
-            ? new GatewayFailure(GatewayFailureKind.Refused, code, detail ?? $"HTTP {status}", status)
-            : new GatewayFailure(GatewayFailureKind.Refused, $"http_{status}", $"The gateway answered {status} {reason} without a problem code.", status);
+    private Task<GatewayResult<T>> SendAsync<T>(Uri gatewayUrl, HttpRequestMessage request, string operation, CancellationToken ct) =>
+        GatewayExchange.SendAsync<T>(http, request, new GatewayCall("registry." + operation, gatewayUrl.ToString(), "the registry's JSON"), ct);
 
     private static Uri Root(Uri url) => url.AbsoluteUri.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/");
 

@@ -13,6 +13,10 @@ public sealed class CommerceServicesConnectorOptionsTests
     [InlineData("AttemptTimeout", "01:00:00", "CommerceServices:AttemptTimeout must be a time span from 10 ms to 5 minutes")]
     [InlineData("Environment", "staging", "CommerceServices:Environment must be 'sandbox' or 'production'; 'staging' is not.")]
     [InlineData("SandboxGatewayUrl", "ftp://gateway.test/", "CommerceServices:SandboxGatewayUrl must be an absolute http:// or https:// URL")]
+    [InlineData("TotalTimeout", "00:00:05", "CommerceServices:TotalTimeout must be longer than AttemptTimeout (00:00:10)")]
+    [InlineData("BreakFailureRatio", "1.5", "CommerceServices:BreakFailureRatio must be above 0 and at most 1, such as 0.5; 1.5 is not.")]
+    [InlineData("BreakMinimumThroughput", "1", "CommerceServices:BreakMinimumThroughput must be from 2 to 10000; 1 is not.")]
+    [InlineData("BreakDuration", "00:00:00.100", "CommerceServices:BreakDuration must be a time span from 500 ms to an hour")]
     public void ABadSetting_IsRefused_WithASentenceNamingTheKey(string key, string value, string sentence)
     {
         using var services = Services(key, value);
@@ -23,12 +27,13 @@ public sealed class CommerceServicesConnectorOptionsTests
     }
 
     [Fact]
-    public void NoRetries_IsAValidChoice()
+    public void NoRetries_IsAValidChoice_AndThePipelineIsBuiltWithIt()
     {
         using var services = Services("MaxRetries", "0");
 
         Assert.Equal(0, services.GetRequiredService<IOptions<CommerceServicesConnectorOptions>>().Value.MaxRetries);
-        Assert.NotNull(services.GetRequiredService<TransientFailureRetryHandler>());
+        using var handler = services.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler(RegistryClient.HttpClientName);
+        Assert.NotNull(handler);
     }
 
     private static ServiceProvider Services(string key, string value)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Http.Resilience;
 using System.Diagnostics;
 using System.Net;
 using System.Reflection;
@@ -58,9 +59,9 @@ public sealed class RegistrationTests(ITestOutputHelper output) : IDisposable
         var handlers = HandlerChain(provider, nameof(PaymentsClient));
 
         Assert.Equal(1, handlers.Count(h => h is GatewaySigningHandler));
-        Assert.Equal(1, handlers.Count(h => h is TransientFailureRetryHandler));
+        Assert.Equal(1, handlers.Count(h => h is ResilienceHandler));
         // Outermost first: a retry is signed again.
-        Assert.True(handlers.FindIndex(h => h is TransientFailureRetryHandler) < handlers.FindIndex(h => h is GatewaySigningHandler));
+        Assert.True(handlers.FindIndex(h => h is ResilienceHandler) < handlers.FindIndex(h => h is GatewaySigningHandler));
     }
 
     [Fact]

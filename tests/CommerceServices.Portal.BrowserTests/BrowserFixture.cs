@@ -99,12 +99,13 @@ public static class Screenshots
 
     public static string Folder { get; } = RepositoryPaths.ScreenshotFolder();
 
-    public static async Task TakeAsync(IPage page, string name)
+    /// <summary>The whole page, or only what the window shows for a page that scrolls inside itself.</summary>
+    public static async Task TakeAsync(IPage page, string name, bool fullPage = true)
     {
         foreach (var width in Widths)
         {
             await page.SetViewportSizeAsync(width, 900);
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Folder, $"{name}-{width}.png"), FullPage = true });
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Folder, $"{name}-{width}.png"), FullPage = fullPage });
         }
 
         await page.SetViewportSizeAsync(1280, 900);

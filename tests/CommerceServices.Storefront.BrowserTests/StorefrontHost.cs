@@ -31,8 +31,14 @@ public sealed class StorefrontHost : IAsyncDisposable
 
     public string DataDirectory { get; }
 
-    /// <summary>Starts a shop; with <paramref name="generatedPassword"/> the admin password is generated at start, as on a first <c>dotnet run</c>.</summary>
-    public static async Task<StorefrontHost> StartAsync(PlatformHost platform, bool generatedPassword = false)
+    /// <summary>The storefront's services (its connector, for a test that configures it without the admin pages).</summary>
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>
+    /// Starts a shop; with <paramref name="generatedPassword"/> the admin password is generated at start, as on a first
+    /// <c>dotnet run</c>; <paramref name="configure"/> may add to its builder after the test's settings.
+    /// </summary>
+    public static async Task<StorefrontHost> StartAsync(PlatformHost platform, bool generatedPassword = false, Action<WebApplicationBuilder>? configure = null)
     {
         var dataDirectory = Directory.CreateTempSubdirectory("cs-storefront-").FullName;
         var app = StorefrontApplication.Build(["--urls", "http://127.0.0.1:0", "--contentRoot", dataDirectory], builder =>
@@ -51,6 +57,7 @@ public sealed class StorefrontHost : IAsyncDisposable
                 ["CommerceServices:AttemptTimeout"] = "00:00:05",
             });
             builder.Logging.ClearProviders();
+            configure?.Invoke(builder);
         });
         await app.StartAsync();
         return new StorefrontHost(app, dataDirectory);

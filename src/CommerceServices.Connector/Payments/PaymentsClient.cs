@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using CommerceServices.Protocol;
 using CommerceServices.Protocol.Payments;
 
@@ -21,22 +20,22 @@ public sealed class PaymentsClient(HttpClient http, ConnectorState state)
     public Task<PaymentResult> AuthorizeAsync(AuthorizePaymentRequest request, string? idempotencyKey = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return PostAsync(PaymentPaths.Payments, request, idempotencyKey, ct);
+        return PostAsync(PaymentPaths.Payments, "authorize", request, idempotencyKey, ct);
     }
 
     /// <summary>Captures <paramref name="amount"/> (minor units), or the whole authorization when null. Once per payment.</summary>
     public Task<PaymentResult> CaptureAsync(string paymentId, long? amount = null, string? idempotencyKey = null, CancellationToken ct = default) =>
-        PostAsync(PaymentPaths.Capture(paymentId), new CapturePaymentRequest(amount), idempotencyKey, ct);
+        PostAsync(PaymentPaths.Capture(paymentId), "capture", new CapturePaymentRequest(amount), idempotencyKey, ct);
 
     public Task<PaymentResult> VoidAsync(string paymentId, string? idempotencyKey = null, CancellationToken ct = default) =>
-        PostAsync(PaymentPaths.Void(paymentId), new { }, idempotencyKey, ct);
+        PostAsync(PaymentPaths.Void(paymentId), "void", new { }, idempotencyKey, ct);
 
     public Task<PaymentResult> RefundAsync(string paymentId, long amount, string? idempotencyKey = null, CancellationToken ct = default) =>
-        PostAsync(PaymentPaths.Refunds(paymentId), new RefundPaymentRequest(amount), idempotencyKey, ct);
+        PostAsync(PaymentPaths.Refunds(paymentId), "refund", new RefundPaymentRequest(amount), idempotencyKey, ct);
 
     public async Task<PaymentResult> GetAsync(string paymentId, CancellationToken ct = default)
     {
-        var result = await SendAsync<PaymentRecord>(new HttpRequestMessage(HttpMethod.Get, Url(PaymentPaths.Payment(paymentId))), ct);
+        var result = await SendAsync<PaymentRecord>(new HttpRequestMessage(HttpMethod.Get, Url(PaymentPaths.Payment(paymentId))), "get", ct);
         return new PaymentResult(result.Value, result.Failure);
     }
 
@@ -59,16 +58,16 @@ public sealed class PaymentsClient(HttpClient http, ConnectorState state)
         Add("limit", filter?.Limit?.ToString(CultureInfo.InvariantCulture));
         Add("cursor", filter?.Cursor);
         var path = PaymentPaths.Payments + (query.Count == 0 ? "" : "?" + string.Join('&', query));
-        return SendAsync<PaymentList>(new HttpRequestMessage(HttpMethod.Get, Url(path)), ct);
+        return SendAsync<PaymentList>(new HttpRequestMessage(HttpMethod.Get, Url(path)), "list", ct);
     }
 
-    private async Task<PaymentResult> PostAsync(string path, object body, string? idempotencyKey, CancellationToken ct)
+    private async Task<PaymentResult> PostAsync(string path, string operation, object body, string? idempotencyKey, CancellationToken ct)
     {
         var key = string.IsNullOrWhiteSpace(idempotencyKey) ? Guid.NewGuid().ToString() : idempotencyKey.Trim();
         var request = new HttpRequestMessage(HttpMethod.Post, Url(path)) { Content = JsonContent.Create(body, options: JsonOptions) };
         // On the request itself, so every retry of this operation by the connector's handlers sends the same key.
         request.Headers.TryAddWithoutValidation(GatewayHeaders.IdempotencyKey, key);
-        var result = await SendAsync<PaymentRecord>(request, ct);
+        var result = await SendAsync<PaymentRecord>(request, operation, ct);
         return new PaymentResult(result.Value, result.Failure, key);
     }
 
@@ -78,55 +77,7 @@ public sealed class PaymentsClient(HttpClient http, ConnectorState state)
         return new Uri(new Uri(gateway.EndsWith('/') ? gateway : gateway + "/"), path);
     }
 
-    private async Task<GatewayResult<T>> SendAsync<T>(HttpRequestMessage request, CancellationToken ct)
-    {
-        using (request)
-        {
-            HttpResponseMessage response;
-            try
-            {
-                response = await http.SendAsync(request, ct);
-            }
-            catch (CommerceServicesNotConfiguredException e)
-            {
-                return new GatewayFailure(GatewayFailureKind.Refused, ConnectorCodes.NotConfigured, e.Message);
-            }
-            catch (HttpRequestException e)
-            {
-                return Unreachable(request.RequestUri!, e.Message);
-            }
-            catch (TaskCanceledException) when (!ct.IsCancellationRequested)
-            {
-                return Unreachable(request.RequestUri!, $"no answer within {http.Timeout.TotalSeconds:0} seconds");
-            }
-
-            using (response)
-            {
-                var text = await response.Content.ReadAsStringAsync(ct);
-                var status = (int)response.StatusCode;
-                if (!response.IsSuccessStatusCode)
-                {
-                    return Refusal(status, response.ReasonPhrase, text);
-                }
-
-                try
-                {
-                    return JsonSerializer.Deserialize<T>(text, JsonOptions) is { } value
-                        ? value
-                        : new GatewayFailure(GatewayFailureKind.Refused, ConnectorCodes.UnexpectedResponse, "The gateway answered null.", status);
-                }
-                catch (JsonException)
-                {
-                    return new GatewayFailure(GatewayFailureKind.Refused, ConnectorCodes.UnexpectedResponse,
-                        $"The gateway answered {status} with a body that is not Payment Services' JSON: is {request.RequestUri!.GetLeftPart(UriPartial.Authority)} a Commerce Services gateway?",
-                        status);
-                }
-            }
-        }
-    }
-
-    private static GatewayFailure Unreachable(Uri url, string reason) =>
-        new(GatewayFailureKind.Unreachable, ConnectorCodes.PlatformUnreachable, $"Could not reach the gateway at {url.GetLeftPart(UriPartial.Authority)} ({reason}).");
-
-    private static GatewayFailure Refusal(int status, string? reason, string text) => RegistryClient.Refusal(status, reason, text);
+    private Task<GatewayResult<T>> SendAsync<T>(HttpRequestMessage request, string operation, CancellationToken ct) =>
+        GatewayExchange.SendAsync<T>(http, request,
+            new GatewayCall("payments." + operation, request.RequestUri!.GetLeftPart(UriPartial.Authority), "Payment Services' JSON"), ct);
 }

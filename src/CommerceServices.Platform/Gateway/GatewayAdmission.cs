@@ -1,5 +1,7 @@
+using System.Security.Claims;
 using CommerceServices.Platform.Gateway.Authentication;
 using CommerceServices.Platform.Hosting;
+using CommerceServices.Platform.Observability;
 using CommerceServices.Protocol;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -37,25 +39,37 @@ internal sealed class GatewayAdmission(
         // An admitted caller goes straight from the authenticator to the endpoint, unless an OnValidated hook is set,
         // which only the scheme runs. A refusal always goes through the scheme's challenge (it writes the answer and
         // runs OnRefused); the authenticator's verdict is kept on the request, so nothing is checked twice.
-        var caller = (await authenticator.AuthenticateAsync(context)).Caller;
-        if (caller is not null && options.Get(GatewaySignatureDefaults.AuthenticationScheme).Events.OnValidated is not null)
+        ClaimsPrincipal? caller;
+        using (var span = PlatformTracing.Start(PlatformTracing.Authenticate))
         {
-            caller = (await context.AuthenticateAsync(GatewaySignatureDefaults.AuthenticationScheme)).Principal;
-        }
+            var verdict = await authenticator.AuthenticateAsync(context);
+            caller = verdict.Caller;
+            if (caller is not null && options.Get(GatewaySignatureDefaults.AuthenticationScheme).Events.OnValidated is not null)
+            {
+                caller = (await context.AuthenticateAsync(GatewaySignatureDefaults.AuthenticationScheme)).Principal;
+            }
 
-        if (caller is null)
-        {
-            await context.ChallengeAsync(GatewaySignatureDefaults.AuthenticationScheme);
-            return;
+            if (caller is null)
+            {
+                span.Refused(verdict.Refusal?.Code ?? ProblemCodes.MissingApiKey);
+                await context.ChallengeAsync(GatewaySignatureDefaults.AuthenticationScheme);
+                return;
+            }
+
+            span?.SetTag(PlatformTracing.KeyPairId, caller.FindFirst(GatewayClaims.KeyPairId)?.Value);
         }
 
         context.User = caller;
-        if (!rateLimiter.TryAdmit(context.User.FindFirst(GatewayClaims.ApiKey)!.Value, out var retryAfter))
+        using (var span = PlatformTracing.Start(PlatformTracing.Admit))
         {
-            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            await Problems.WriteAsync(context, ProblemCodes.RateLimited,
-                "This API key sent more requests than its rate limit allows; retry after the time in Retry-After.");
-            return;
+            if (!rateLimiter.TryAdmit(context.User.FindFirst(GatewayClaims.ApiKey)!.Value, out var retryAfter))
+            {
+                span.Refused(ProblemCodes.RateLimited);
+                context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await Problems.WriteAsync(context, ProblemCodes.RateLimited,
+                    "This API key sent more requests than its rate limit allows; retry after the time in Retry-After.");
+                return;
+            }
         }
 
         await next(context);

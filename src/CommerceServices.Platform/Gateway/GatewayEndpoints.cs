@@ -25,7 +25,7 @@ public static class GatewayEndpoints
         app.MapGet("/merchant-registry/v1/gateway", (HttpContext http, PlatformListeners listeners, TimeProvider time) =>
                 new GatewayInfo(PlatformListeners.EnvironmentOf(listeners.Identify(http))!.Value.ToName(), time.GetUtcNow()))
             .RequireListener(PlatformListener.ProductionGateway, PlatformListener.SandboxGateway)
-            .WithName("GatewayInfo")
+            .WithName("GatewayInfo").WithTags("Merchant registry")
             .WithSummary("Which gateway this is, and its clock. No authentication.");
         return app;
     }

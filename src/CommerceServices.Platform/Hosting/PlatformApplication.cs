@@ -10,6 +10,7 @@ using CommerceServices.Platform.Hosting.FirstRun;
 using CommerceServices.Platform.Hosting.Operator;
 using CommerceServices.Platform.Operators;
 using CommerceServices.Platform.Traffic;
+using CommerceServices.Platform.Observability;
 using CommerceServices.Platform.Scaling;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
@@ -87,6 +88,7 @@ public static partial class PlatformApplication
             DataFolder.Resolve(builder.Configuration[$"{PlatformOptions.Section}:{nameof(PlatformOptions.DataDirectory)}"]),
             "data-protection-keys")));
         builder.AddFirstRunConventions();
+        builder.AddPlatformObservability();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", timeout: TimeSpan.FromSeconds(4));
         builder.AddPlatformScaleOut();
         return builder;
@@ -105,7 +107,7 @@ public static partial class PlatformApplication
         app.UseMiddleware<GatewayAdmission>();
         app.UseMiddleware<DataSpaceResolution>();
 
-        app.MapHealthEndpoints();
+        app.MapMetricsEndpoint();
         app.MapManagementApi();
         app.MapRegistryManagementApi();
         app.MapPortal();

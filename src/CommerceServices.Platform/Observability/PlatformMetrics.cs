@@ -4,9 +4,9 @@ namespace CommerceServices.Platform.Observability;
 
 /// <summary>
 /// The platform's own metrics, in one <see cref="Meter"/> named <see cref="MeterName"/>: read them with
-/// <c>dotnet-counters monitor -n CommerceServices.Platform --counters CommerceServices.Platform</c>, or have them
-/// exported over OTLP by setting <c>OpenTelemetry:Endpoint</c>. The names are listed in the README (Observability).
-/// Request durations are ASP.NET Core's own <c>http.server.request.duration</c> (meter Microsoft.AspNetCore.Hosting).
+/// <c>dotnet-counters monitor -n CommerceServices.Platform --counters CommerceServices.Platform</c>, scrape them from
+/// <c>/metrics</c>, or have them exported over OTLP by setting <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>. The names are listed
+/// in docs/observability.md. Request durations are ASP.NET Core's own <c>http.server.request.duration</c>.
 /// </summary>
 public sealed class PlatformMetrics
 {

@@ -67,9 +67,13 @@ public static class PortalExtensions
             o.Conventions.AllowAnonymousToPage("/Invitation");
         }).AddApplicationPart(typeof(PortalExtensions).Assembly); // the tests' host has another entry assembly
         services.AddRateLimiter(o => o.AddPolicy<string, SignInRateLimit>(SignInRateLimitPolicy));
-        // The document describes the management API only (the gateways have their own protocol, DESIGN.md section 3).
-        services.AddOpenApi(o => o.ShouldInclude = description =>
-            description.RelativePath?.StartsWith("api/v1/", StringComparison.Ordinal) == true);
+        // The default document describes the management API; the gateways' calls and their signing have one of their own.
+        services.AddOpenApi(o =>
+        {
+            o.ShouldInclude = description => description.RelativePath?.StartsWith("api/v1/", StringComparison.Ordinal) == true;
+            o.AddDocumentTransformer(ApiReference.DescribeManagementApi);
+        });
+        services.AddGatewayOpenApiDocument();
         return services;
     }
 
@@ -78,6 +82,7 @@ public static class PortalExtensions
         app.MapPortalApi();
         app.MapRazorPages().RequireListener(PlatformListener.Portal).WithPageSecurityHeaders();
         app.MapOpenApi().RequireListener(PlatformListener.Portal);
+        app.MapApiReference();
         MapAsset(app, "/portal.css", "text/css; charset=utf-8");
         MapAsset(app, "/portal.js", "text/javascript; charset=utf-8");
         return app;

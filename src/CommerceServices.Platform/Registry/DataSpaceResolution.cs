@@ -2,6 +2,7 @@ using System.Security.Claims;
 using CommerceServices.Platform.Gateway;
 using CommerceServices.Platform.Gateway.Authentication;
 using CommerceServices.Platform.Hosting;
+using CommerceServices.Platform.Observability;
 using CommerceServices.Protocol;
 
 namespace CommerceServices.Platform.Registry;
@@ -35,6 +36,8 @@ internal sealed class DataSpaceResolution(RequestDelegate next)
 
         if (requested is not null)
         {
+            // The step's span ends before the endpoint runs: the service's spans are its siblings, not its children.
+            using var span = PlatformTracing.Start(PlatformTracing.ResolveDataSpace);
             // Resolved only here: a call that names no data space needs no database context.
             var registry = http.RequestServices.GetRequiredService<RegistryService>();
             var dataSpace = requested.Length <= MaximumIdLength
@@ -42,11 +45,13 @@ internal sealed class DataSpaceResolution(RequestDelegate next)
                 : null;
             if (dataSpace is null)
             {
+                span.Refused(ProblemCodes.DataSpaceNotFound);
                 await Problems.Of(RegistryService.DataSpaceNotFound(
                     requested.Length <= MaximumIdLength ? requested : requested[..MaximumIdLength] + "…")).ExecuteAsync(http);
                 return;
             }
 
+            span?.SetTag(PlatformTracing.DataSpaceId, dataSpace.Id);
             http.User.AddIdentity(new ClaimsIdentity([new Claim(GatewayClaims.DataSpaceId, dataSpace.Id)], "DataSpace"));
         }
 

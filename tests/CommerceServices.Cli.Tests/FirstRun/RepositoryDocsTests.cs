@@ -51,13 +51,14 @@ public sealed partial class RepositoryDocsTests
     }
 
     [Fact]
-    public void EveryConnectorOption_IsDocumentedInTheReadme()
+    public void EveryConnectorOption_IsDocumentedInTheReadmeOrAReferencePage()
     {
         var options = typeof(CommerceServicesConnectorOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite);
+        var documentation = Readme + string.Concat(Directory.GetFiles(Path.Combine(Repository.Root, "docs"), "*.md").Select(File.ReadAllText));
 
         foreach (var option in options)
         {
-            Assert.Contains($"`{CommerceServicesConnectorOptions.Section}:{option.Name}`", Readme);
+            Assert.Contains($"`{CommerceServicesConnectorOptions.Section}:{option.Name}`", documentation);
         }
     }
 

@@ -86,6 +86,41 @@ public sealed class GatewayHotPathTests
     }
 
     [Fact]
+    public async Task AnAcceptedRequest_IsCountedOnce_AsOk()
+    {
+        await using var host = await PlatformHost.StartAsync();
+        var key = await GatewayFixture.CreateKeyAsync(host, await GatewayFixture.CreateAccountAsync(host), GatewayEnvironment.Sandbox);
+        var accepted = 0L;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == PlatformMetrics.MeterName && instrument.Name == "commerce.gateway.requests")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag is { Key: "outcome", Value: "ok" })
+                {
+                    Interlocked.Add(ref accepted, value);
+                }
+            }
+        });
+        listener.Start();
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await GatewayFixture.SendSignedAsync(host, key, HttpMethod.Get, Ping);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.Equal(3, Interlocked.Read(ref accepted));
+    }
+
+    [Fact]
     public async Task LastUse_OfManyKeys_IsWrittenWithOneStatementPerSecondOfUse_NotOnePerKey()
     {
         var probe = new Data.DatabaseProbe

@@ -76,5 +76,7 @@ public static class PlatformUsage
             ? $"generated at first start into {Path.Combine(dataFolder, Operator.OperatorCredentials.FileName)}"
             : "Platform:OperatorToken")}; the CLI takes it with --token or COMMERCE_SERVICES_TOKEN.");
         output.WriteLine("Each listener answers GET /healthz with 200 once the platform is ready. Docs: README.md, docs/design.md.");
+        output.WriteLine("Telemetry: the standard OTEL_* variables (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_TRACES_SAMPLER, OTEL_SERVICE_NAME, …);");
+        output.WriteLine("GET /metrics (Prometheus) and GET /docs (API reference) on the portal listener. Docs: docs/observability.md.");
     }
 }

@@ -1,5 +1,6 @@
 using CommerceServices.Platform.Gateway;
 using CommerceServices.Platform.Hosting;
+using CommerceServices.Platform.Observability;
 using CommerceServices.Protocol.Payments;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -14,7 +15,8 @@ public static class PaymentsApi
     public static RouteGroupBuilder MapPaymentsApi(this RouteGroupBuilder gateway)
     {
         var payments = gateway.MapGroup("/payments/v1/payments").WithTags("Payment Services")
-            .WithMetadata(new Traffic.GatewayServiceMetadata(Accounts.ServiceCatalog.Payments)).AddEndpointFilter<PaymentsAccessFilter>();
+            .WithMetadata(new Traffic.GatewayServiceMetadata(Accounts.ServiceCatalog.Payments)).AddEndpointFilter<PaymentsAccessFilter>()
+            .WithOperationSpans(PlatformTracing.PaymentsPrefix);
         payments.MapPost("", Authorize).AddEndpointFilter<IdempotencyFilter>()
             .WithName("AuthorizePayment").WithSummary("Authorize a card payment; a declined card is recorded as declined.");
         payments.MapPost("/{id}/capture", Capture).AddEndpointFilter<IdempotencyFilter>()
