@@ -97,6 +97,7 @@ public static partial class PlatformApplication
     public static WebApplication MapPlatform(this WebApplication app)
     {
         app.UseSecurityHeaders(); // first, so that every answer gets them, refusals included
+        app.UseApiReferenceContentSecurityPolicy();
         app.UseRequestLimits();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

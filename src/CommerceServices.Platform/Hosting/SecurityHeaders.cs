@@ -11,6 +11,12 @@ public static class SecurityHeaders
     /// <summary>The policy of HTML pages: scripts and styles from the platform's own files only, never framed.</summary>
     public const string PagePolicy = "platform-pages";
 
+    /// <summary>
+    /// The page policy without its Content-Security-Policy, for a page that sets its own (the API reference, whose CSP
+    /// names its one inline script by hash: <see cref="Portal.ApiReference"/>).
+    /// </summary>
+    public const string PageOwnCspPolicy = "platform-pages-own-csp";
+
     /// <summary>How long a browser keeps to https once it has seen the platform over https (one year).</summary>
     public const int StrictTransportSecuritySeconds = 365 * 24 * 60 * 60;
 
@@ -18,7 +24,8 @@ public static class SecurityHeaders
     {
         services.AddSecurityHeaderPolicies()
             .SetDefaultPolicy(ApiPolicy)
-            .AddPolicy(PagePolicy, PagesPolicy);
+            .AddPolicy(PagePolicy, PagesPolicy)
+            .AddPolicy(PageOwnCspPolicy, policy => PageHeadersOtherThanCsp(policy));
         return services;
     }
 
@@ -45,11 +52,7 @@ public static class SecurityHeaders
         .AddCustomHeader("Cache-Control", "no-store")
         .RemoveServerHeader();
 
-    private static void PagesPolicy(HeaderPolicyCollection policy) => policy
-        .AddContentTypeOptionsNoSniff()
-        .AddFrameOptionsDeny()
-        .AddReferrerPolicyNoReferrer()
-        .AddStrictTransportSecurityMaxAge(StrictTransportSecuritySeconds)
+    private static void PagesPolicy(HeaderPolicyCollection policy) => PageHeadersOtherThanCsp(policy)
         .AddContentSecurityPolicy(csp =>
         {
             csp.AddDefaultSrc().Self();
@@ -60,7 +63,13 @@ public static class SecurityHeaders
             csp.AddBaseUri().None();
             csp.AddFormAction().Self();
             csp.AddFrameAncestors().None();
-        })
+        });
+
+    private static HeaderPolicyCollection PageHeadersOtherThanCsp(HeaderPolicyCollection policy) => policy
+        .AddContentTypeOptionsNoSniff()
+        .AddFrameOptionsDeny()
+        .AddReferrerPolicyNoReferrer()
+        .AddStrictTransportSecurityMaxAge(StrictTransportSecuritySeconds)
         .AddPermissionsPolicyWithDefaultSecureDirectives()
         .AddCrossOriginOpenerPolicy(coop => coop.SameOrigin())
         .AddCrossOriginResourcePolicy(corp => corp.SameOrigin())

@@ -2,6 +2,9 @@ using CommerceServices.Platform.Gateway;
 using CommerceServices.Platform.Hosting;
 using CommerceServices.Protocol;
 using CommerceServices.Protocol.Tokens;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
 using Microsoft.OpenApi;
 using Scalar.AspNetCore;
 
@@ -107,9 +110,55 @@ public static class ApiReference
                 .HideDeveloperTools()
                 .DisableAgent()
                 .DisableMcp())
-            .RequireListener(PlatformListener.Portal);
+            .RequireListener(PlatformListener.Portal)
+            .WithSecurityHeadersPolicy(SecurityHeaders.PageOwnCspPolicy);
         return app;
     }
+
+    /// <summary>
+    /// The page's Content-Security-Policy. Scalar's page starts with one inline module script (its start-up call with the
+    /// options); the policy allows exactly that script by its SHA-256, taken from the page as served, so no other inline
+    /// script can run. Styles are the exception to the platform's page policy: Scalar's script adds its styles as
+    /// <c>&lt;style&gt;</c> elements, so <c>style-src</c> allows inline styles here, and only here — a page with no form, no
+    /// secret and no account data (docs/security.md).
+    /// </summary>
+    public static IApplicationBuilder UseApiReferenceContentSecurityPolicy(this IApplicationBuilder app) =>
+        app.UseWhen(context => HttpMethods.IsGet(context.Request.Method) && context.Request.Path.StartsWithSegments(Path), docs => docs.Use(
+            async (context, next) =>
+            {
+                var response = context.Response;
+                var body = response.Body;
+                using var buffer = new MemoryStream();
+                response.Body = buffer;
+                try
+                {
+                    await next(context);
+                }
+                finally
+                {
+                    response.Body = body;
+                }
+
+                if (response.ContentType?.StartsWith("text/html", StringComparison.OrdinalIgnoreCase) == true)
+                {
+                    response.Headers.ContentSecurityPolicy = ContentSecurityPolicyFor(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+                }
+
+                buffer.Position = 0;
+                await buffer.CopyToAsync(body, context.RequestAborted);
+            }));
+
+    internal static string ContentSecurityPolicyFor(ReadOnlySpan<byte> html)
+    {
+        var hashes = InlineScript.Matches(Encoding.UTF8.GetString(html))
+            .Select(m => $"'sha256-{Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(m.Groups["body"].Value)))}'");
+        return $"default-src 'self'; script-src 'self' {string.Join(' ', hashes)}; style-src 'self' 'unsafe-inline'; " +
+               "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; " +
+               "form-action 'self'; frame-ancestors 'none'";
+    }
+
+    private static readonly Regex InlineScript = new(@"<script(?![^>]*\bsrc\s*=)[^>]*>(?<body>.*?)</script>",
+        RegexOptions.Singleline | RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
 
     private static bool IsGatewayPath(string? path) =>
         path is not null && (path.StartsWith("merchant-registry/", StringComparison.Ordinal) || path.StartsWith("payments/", StringComparison.Ordinal));
