@@ -427,7 +427,10 @@ internal sealed class PaymentService(PlatformDbContext db, TimeProvider time, Fo
                 }
 
                 var attempt = await run();
-                if (!attempt.KeyTaken)
+                // A refusal is decided on the payment as read, which a concurrent request with the same key may just have
+                // changed (its capture holds the payment): if the key is there now, this request is that one's retry.
+                if (!attempt.KeyTaken && (attempt.Result.Refusal is null
+                                          || !await db.PaymentIdempotencyKeys.AnyAsync(r => r.DataSpaceId == dataSpace && r.Key == key, ct)))
                 {
                     return attempt.Result;
                 }
