@@ -10,7 +10,14 @@ public sealed class SqliteWriteGate
 {
     private readonly SemaphoreSlim _writer = new(1, 1);
 
-    public async ValueTask<Release> EnterAsync(DbContext db, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits for the writer's turn. With <paramref name="syncAtCommit"/> false the transaction that follows commits
+    /// without waiting for its own fsync (SQLite's <c>synchronous=NORMAL</c> in WAL mode): it survives the process being
+    /// killed like any commit, and becomes durable against a power loss with the next commit that syncs (every other
+    /// commit does: the write-ahead log is synced in order) or the next checkpoint. Only for writes whose loss in a power
+    /// failure is recovered from what was synced before them.
+    /// </summary>
+    public async ValueTask<Release> EnterAsync(DbContext db, CancellationToken cancellationToken, bool syncAtCommit = true)
     {
         if (!db.Database.IsSqlite())
         {
@@ -18,11 +25,47 @@ public sealed class SqliteWriteGate
         }
 
         await _writer.WaitAsync(cancellationToken);
-        return new Release(_writer);
+        if (syncAtCommit)
+        {
+            return new Release(_writer, null);
+        }
+
+        try
+        {
+            await db.Database.OpenConnectionAsync(cancellationToken);
+            await db.Database.ExecuteSqlRawAsync("PRAGMA synchronous = NORMAL;", cancellationToken);
+            return new Release(_writer, db);
+        }
+        catch
+        {
+            _writer.Release();
+            throw;
+        }
     }
 
-    public readonly struct Release(SemaphoreSlim? writer) : IDisposable
+    public readonly struct Release(SemaphoreSlim? writer, DbContext? deferred) : IDisposable
     {
-        public void Dispose() => writer?.Release();
+        public void Dispose()
+        {
+            try
+            {
+                if (deferred is not null)
+                {
+                    // The connection goes back to the pool as every other one is: syncing at each commit.
+                    try
+                    {
+                        deferred.Database.ExecuteSqlRaw("PRAGMA synchronous = FULL;");
+                    }
+                    finally
+                    {
+                        deferred.Database.CloseConnection();
+                    }
+                }
+            }
+            finally
+            {
+                writer?.Release();
+            }
+        }
     }
 }

@@ -19,9 +19,14 @@ public sealed class EventOutbox(PlatformDbContext db, IOptions<JsonOptions> json
     /// holds the subject's row for the transaction (as a change of it does).
     /// </summary>
     public async Task<OutboxEvent> AddAsync(string type, string accountId, string environment, string? dataSpaceId, string subjectId,
-        object data, DateTimeOffset createdAt, long? sequence = null, CancellationToken cancellationToken = default)
+        object data, DateTimeOffset createdAt, long? sequence = null, CancellationToken cancellationToken = default) =>
+        Add(type, accountId, environment, dataSpaceId, subjectId, data, createdAt,
+            sequence ?? (await db.OutboxEvents.Where(e => e.SubjectId == subjectId).MaxAsync(e => (long?)e.Sequence, cancellationToken) ?? 0) + 1);
+
+    /// <summary>Adds one event at the position <paramref name="sequence"/> among its subject's events (see <see cref="AddAsync"/>).</summary>
+    public OutboxEvent Add(string type, string accountId, string environment, string? dataSpaceId, string subjectId, object data,
+        DateTimeOffset createdAt, long sequence)
     {
-        var next = sequence ?? (await db.OutboxEvents.Where(e => e.SubjectId == subjectId).MaxAsync(e => (long?)e.Sequence, cancellationToken) ?? 0) + 1;
         var added = new OutboxEvent
         {
             Id = Ids.NewSequential("evt"),
@@ -30,7 +35,7 @@ public sealed class EventOutbox(PlatformDbContext db, IOptions<JsonOptions> json
             Environment = environment,
             DataSpaceId = dataSpaceId,
             SubjectId = subjectId,
-            Sequence = next,
+            Sequence = sequence,
             Data = JsonSerializer.Serialize(data, data.GetType(), json.Value.SerializerOptions),
             CreatedAt = createdAt,
         };

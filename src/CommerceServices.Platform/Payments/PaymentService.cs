@@ -100,7 +100,7 @@ internal sealed class PaymentService(PlatformDbContext db, TimeProvider time, Fo
         }
 
         var authorization = new AuthorizationCard(payment.Reference, digits, card.ExpMonth!.Value, card.ExpYear!.Value, card.Cvc!.Trim());
-        return new Attempt(false, await AnswerAsync(completion.FinishAsync(operation, authorization), payment.Id, ct));
+        return new Attempt(false, await AnswerAsync(completion.FinishAsync(operation, authorization, payment), payment.Id, ct));
     }
 
     public Task<PaymentCallResult> CaptureAsync(GatewayCaller caller, string id, CapturePaymentRequest? request, string? idempotencyKey,
@@ -281,7 +281,7 @@ internal sealed class PaymentService(PlatformDbContext db, TimeProvider time, Fo
             }
 
             return recorded
-                ? new Attempt(false, await AnswerAsync(completion.FinishAsync(operation, null), payment.Id, ct))
+                ? new Attempt(false, await AnswerAsync(completion.FinishAsync(operation, null, kind == OperationKinds.Refund ? null : payment), payment.Id, ct))
                 : new Attempt(true, default);
         }
     }
@@ -310,25 +310,42 @@ internal sealed class PaymentService(PlatformDbContext db, TimeProvider time, Fo
         {
             db.Payments.Add(created);
         }
-        else
+        else if (operation.Kind == OperationKinds.Refund)
         {
-            var version = changed!.Version;
-            var held = operation.Kind == OperationKinds.Refund
-                ? await db.Payments.Where(p => p.Id == changed.Id && p.Version == version).ExecuteUpdateAsync(s => s
-                    .SetProperty(p => p.PendingRefundAmount, p => p.PendingRefundAmount + operation.Amount)
-                    .SetProperty(p => p.Version, version + 1), CancellationToken.None)
-                : await db.Payments.Where(p => p.Id == changed.Id && p.Version == version).ExecuteUpdateAsync(s => s
-                    .SetProperty(p => p.PendingOperationId, operation.Id)
-                    .SetProperty(p => p.Version, version + 1), CancellationToken.None);
-            if (held == 0)
+            // Refunds run side by side: the reservation is taken only if it still fits the row as it is now.
+            var amount = operation.Amount;
+            var reserved = await db.Payments
+                .Where(p => p.Id == changed!.Id && (p.Status == PaymentStatuses.Captured || p.Status == PaymentStatuses.PartiallyRefunded)
+                            && p.CapturedAmount - p.RefundedAmount - p.PendingRefundAmount >= amount)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(p => p.PendingRefundAmount, p => p.PendingRefundAmount + amount)
+                    .SetProperty(p => p.Version, p => p.Version + 1), CancellationToken.None);
+            if (reserved == 0)
             {
                 await transaction.RollbackAsync(CancellationToken.None);
                 throw new LostRaceException();
             }
         }
+        else
+        {
+            // The hold, on the version that was read: the UPDATE names it, so a payment changed meanwhile is not touched.
+            db.Payments.Attach(changed!);
+            changed!.PendingOperationId = operation.Id;
+            changed.Version++;
+        }
 
         db.PaymentOperations.Add(operation);
-        await db.SaveChangesAsync(CancellationToken.None);
+        try
+        {
+            await db.SaveChangesAsync(CancellationToken.None);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            await transaction.RollbackAsync(CancellationToken.None);
+            db.ChangeTracker.Clear();
+            throw new LostRaceException();
+        }
+
         await transaction.CommitAsync(CancellationToken.None);
         db.ChangeTracker.Clear();
         return true;

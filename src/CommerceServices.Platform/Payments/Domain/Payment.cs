@@ -19,7 +19,7 @@ public sealed class Payment
 
     public required string Status { get; set; }
 
-    public string? DeclineReason { get; init; }
+    public string? DeclineReason { get; set; }
 
     public long CapturedAmount { get; set; }
 
@@ -35,7 +35,7 @@ public sealed class Payment
     public int? CardExpYear { get; init; }
 
     /// <summary>The processor's id of the authorization, for capture, void and refund.</summary>
-    public string? ProcessorReference { get; init; }
+    public string? ProcessorReference { get; set; }
 
     /// <summary>
     /// For a copy (R18): the id of the payment it was first copied from, the same however often it is carried on, so

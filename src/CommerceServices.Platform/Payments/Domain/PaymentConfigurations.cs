@@ -52,6 +52,8 @@ internal sealed class PaymentOperationConfiguration : IEntityTypeConfiguration<P
         builder.HasKey(o => o.Id);
         builder.Property(o => o.PaymentId).IsRequired();
         builder.Property(o => o.ProcessorKey).IsRequired();
+        // Phase 3 finishes an operation only from where it was: of two finishers, one updates it and the other is told.
+        builder.Property(o => o.RecoveryPoint).IsConcurrencyToken();
         builder.HasIndex(o => o.PaymentId);
         // What the completer looks for: unfinished operations whose lease has run out.
         builder.HasIndex(o => new { o.RecoveryPoint, o.LockedUntil });

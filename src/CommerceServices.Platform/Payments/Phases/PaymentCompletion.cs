@@ -28,10 +28,11 @@ internal sealed partial class PaymentCompletion(IServiceScopeFactory scopes, For
     /// Phases 2 and 3 of an operation whose intent the caller has just recorded (or taken over, see
     /// <see cref="TryTakeOverAsync"/>). The answer, or null when the outcome is not known yet (the processor did not
     /// answer, or the outcome could not be stored): the operation then waits for a retry or the recovery worker.
+    /// <paramref name="snapshot"/> is the payment as phase 1 left it, which spares phase 3 reading it again.
     /// </summary>
-    public Task<PaymentAnswer?> FinishAsync(PaymentOperation operation, AuthorizationCard? card)
+    public Task<PaymentAnswer?> FinishAsync(PaymentOperation operation, AuthorizationCard? card, Payment? snapshot = null)
     {
-        var task = _running.GetOrAdd(operation.Id, _ => Task.Run(() => RunAsync(operation, card)));
+        var task = _running.GetOrAdd(operation.Id, _ => Task.Run(() => RunAsync(operation, card, snapshot)));
         _ = task.ContinueWith(_ => _running.TryRemove(new KeyValuePair<string, Task<PaymentAnswer?>>(operation.Id, task)), TaskScheduler.Default);
         return task;
     }
@@ -65,7 +66,7 @@ internal sealed partial class PaymentCompletion(IServiceScopeFactory scopes, For
         return taken == 0 ? null : await db.PaymentOperations.AsNoTracking().FirstAsync(o => o.Id == operationId, cancellationToken);
     }
 
-    private async Task<PaymentAnswer?> RunAsync(PaymentOperation operation, AuthorizationCard? card)
+    private async Task<PaymentAnswer?> RunAsync(PaymentOperation operation, AuthorizationCard? card, Payment? snapshot)
     {
         using var budget = new CancellationTokenSource(operation.NotAfter - time.GetUtcNow() + RecordingBudget);
         var ct = budget.Token;
@@ -103,7 +104,7 @@ internal sealed partial class PaymentCompletion(IServiceScopeFactory scopes, For
         try
         {
             await using var scope = scopes.CreateAsyncScope();
-            answer = await scope.ServiceProvider.GetRequiredService<OutcomeRecorder>().RecordAsync(operation, result, ct)
+            answer = await scope.ServiceProvider.GetRequiredService<OutcomeRecorder>().RecordAsync(operation, snapshot, result, ct)
                      ?? await StoredAnswerAsync(scope.ServiceProvider.GetRequiredService<PlatformDbContext>(), operation, ct);
         }
         catch (Exception e) when (e is DbUpdateException or System.Data.Common.DbException or InvalidOperationException or OperationCanceledException or TimeoutException)
