@@ -35,6 +35,7 @@ internal sealed class OutcomeRecorder(PlatformDbContext db, EventOutbox outbox, 
                 : snapshot ?? await db.Payments.AsNoTracking().Include(p => p.Refunds).FirstAsync(p => p.Id == operation.PaymentId, cancellationToken);
             snapshot = null;
             using var writer = await writeGate.EnterAsync(db, cancellationToken, syncAtCommit: false);
+            db.Database.AutoSavepointsEnabled = false; // the transaction is all or nothing already
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             var now = DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds());
             var finished = Finish(operation, result, now);
