@@ -18,10 +18,13 @@ namespace CommerceServices.Platform.Tests.Payments;
 /// </summary>
 public sealed class PaymentFaultTests
 {
-    /// <summary>Short deadlines, so a restarted node may finish what the killed one held within the test.</summary>
+    /// <summary>
+    /// Short deadlines, so a restarted node may finish what the killed one held within the test; not so short that a
+    /// loaded machine makes the sandbox miss them.
+    /// </summary>
     private static Dictionary<string, string?> Settings(string clockSkew = "00:05:00") => new()
     {
-        ["Payments:ProcessorTimeout"] = "00:00:03",
+        ["Payments:ProcessorTimeout"] = "00:00:10",
         ["Payments:ClockSkew"] = clockSkew,
         ["Payments:RecoveryInterval"] = "00:00:00.500",
     };

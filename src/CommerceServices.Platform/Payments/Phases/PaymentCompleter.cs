@@ -74,11 +74,19 @@ internal sealed partial class PaymentCompleter(IServiceScopeFactory scopes, Paym
                 continue;
             }
 
-            var answer = await completion.FinishAsync(operation, card: null);
-            if (answer is not null)
+            try
             {
-                finished++;
-                LogRecovered(logger, operation.Id, operation.Kind, operation.PaymentId, answer.Status);
+                var answer = await completion.FinishAsync(operation, card: null);
+                if (answer is not null)
+                {
+                    finished++;
+                    LogRecovered(logger, operation.Id, operation.Kind, operation.PaymentId, answer.Status);
+                }
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                // One operation that cannot be finished now does not hold up the others; its hold runs out and it is tried again.
+                LogOperationFailed(logger, e, operation.Id, operation.Kind);
             }
         }
 
@@ -109,6 +117,10 @@ internal sealed partial class PaymentCompleter(IServiceScopeFactory scopes, Paym
 
     [LoggerMessage(EventId = PaymentLogEvents.RecoveryFailed, Level = LogLevel.Warning, Message = "A recovery round failed; the next one tries again.")]
     private static partial void LogRoundFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = PaymentLogEvents.RecoveryOfOperationFailed, Level = LogLevel.Warning,
+        Message = "Payment operation {OperationId} ({Kind}) could not be finished in this round; it is tried again when its hold runs out.")]
+    private static partial void LogOperationFailed(ILogger logger, Exception exception, string operationId, string kind);
 
     [LoggerMessage(EventId = PaymentLogEvents.KeysReaped, Level = LogLevel.Information, Message = "Removed {Count} idempotency keys past their lifetime.")]
     private static partial void LogReaped(ILogger logger, int count);

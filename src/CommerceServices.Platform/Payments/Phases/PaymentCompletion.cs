@@ -32,8 +32,16 @@ internal sealed partial class PaymentCompletion(IServiceScopeFactory scopes, For
     /// </summary>
     public Task<PaymentAnswer?> FinishAsync(PaymentOperation operation, AuthorizationCard? card, Payment? snapshot = null)
     {
-        var task = _running.GetOrAdd(operation.Id, _ => Task.Run(() => RunAsync(operation, card, snapshot)));
-        _ = task.ContinueWith(_ => _running.TryRemove(new KeyValuePair<string, Task<PaymentAnswer?>>(operation.Id, task)), TaskScheduler.Default);
+        // Started only by the caller whose task went in: GetOrAdd may build a value it then throws away.
+        var start = new Task<Task<PaymentAnswer?>>(() => RunAsync(operation, card, snapshot));
+        var mine = start.Unwrap();
+        var task = _running.GetOrAdd(operation.Id, mine);
+        if (ReferenceEquals(task, mine))
+        {
+            start.Start(TaskScheduler.Default);
+            _ = task.ContinueWith(_ => _running.TryRemove(new KeyValuePair<string, Task<PaymentAnswer?>>(operation.Id, task)), TaskScheduler.Default);
+        }
+
         return task;
     }
 
@@ -68,7 +76,9 @@ internal sealed partial class PaymentCompletion(IServiceScopeFactory scopes, For
 
     private async Task<PaymentAnswer?> RunAsync(PaymentOperation operation, AuthorizationCard? card, Payment? snapshot)
     {
-        using var budget = new CancellationTokenSource(operation.NotAfter - time.GetUtcNow() + RecordingBudget);
+        // Until the deadline for a send (an operation taken over after a crash may be long past it), a lookup's time, then the recording.
+        var left = operation.NotAfter - time.GetUtcNow();
+        using var budget = new CancellationTokenSource((left > TimeSpan.Zero ? left : TimeSpan.Zero) + options.Value.ProcessorTimeout + RecordingBudget);
         var ct = budget.Token;
         faults.At(FaultInjection.AfterIntent, operation.Kind);
         ProcessorResult result;

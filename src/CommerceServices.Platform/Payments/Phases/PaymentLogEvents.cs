@@ -8,4 +8,5 @@ internal static class PaymentLogEvents
     public const int Recovered = 2002;
     public const int RecoveryFailed = 2003;
     public const int KeysReaped = 2004;
+    public const int RecoveryOfOperationFailed = 2005;
 }
