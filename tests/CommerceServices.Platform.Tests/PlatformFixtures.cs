@@ -10,9 +10,12 @@ public abstract class PlatformFixture : IAsyncLifetime
 
     protected abstract StorageProvider Provider { get; }
 
+    /// <summary>Configuration keys of this fixture's platform, beyond the defaults.</summary>
+    protected virtual IDictionary<string, string?>? Settings => null;
+
     public PlatformHost Host => _host ?? throw new InvalidOperationException("The platform has not started.");
 
-    public async Task InitializeAsync() => _host = await PlatformHost.StartAsync(Provider);
+    public async Task InitializeAsync() => _host = await PlatformHost.StartAsync(Provider, Settings);
 
     public async Task DisposeAsync()
     {

@@ -31,6 +31,23 @@ public sealed partial class PlatformProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>Waits until the process has printed a line containing <paramref name="text"/>; false after <paramref name="timeout"/>.</summary>
+    public async Task<bool> WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < until)
+        {
+            if (Output.Contains(text, StringComparison.Ordinal))
+            {
+                return true;
+            }
+
+            await Task.Delay(20);
+        }
+
+        return false;
+    }
+
     /// <summary>What the process printed so far (for failure messages).</summary>
     public string Output
     {
@@ -45,9 +62,11 @@ public sealed partial class PlatformProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts a node. <paramref name="settings"/> are configuration keys (<c>Storage:Provider</c>, ...); the listeners
-    /// default to port 0 and the operator token to <see cref="PlatformHost.OperatorToken"/>.
+    /// default to port 0 and the operator token to <see cref="PlatformHost.OperatorToken"/>. <paramref name="environment"/>
+    /// adds environment variables of the child alone (a test-only switch such as fault injection).
     /// </summary>
-    public static async Task<PlatformProcess> StartAsync(string dataDirectory, IDictionary<string, string?> settings)
+    public static async Task<PlatformProcess> StartAsync(string dataDirectory, IDictionary<string, string?> settings,
+        IDictionary<string, string>? environment = null)
     {
         var configuration = new Dictionary<string, string?>
         {
@@ -79,6 +98,10 @@ public sealed partial class PlatformProcess : IAsyncDisposable
         }
 
         start.Environment["DOTNET_gcServer"] = "0"; // many nodes on one small machine
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
         Directory.CreateDirectory(dataDirectory);
         var process = new Process { StartInfo = start };
         var node = new PlatformProcess(process);

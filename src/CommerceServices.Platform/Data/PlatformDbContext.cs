@@ -1,4 +1,5 @@
 using CommerceServices.Platform.Accounts;
+using CommerceServices.Platform.Events;
 using CommerceServices.Platform.Payments;
 using CommerceServices.Platform.Registry;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -25,6 +26,12 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
     public DbSet<Refund> PaymentRefunds => Set<Refund>();
 
     public DbSet<IdempotencyRecord> PaymentIdempotencyKeys => Set<IdempotencyRecord>();
+
+    public DbSet<PaymentOperation> PaymentOperations => Set<PaymentOperation>();
+
+    public DbSet<SandboxProcessorOperation> SandboxProcessorOperations => Set<SandboxProcessorOperation>();
+
+    public DbSet<OutboxEvent> OutboxEvents => Set<OutboxEvent>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(PlatformDbContext).Assembly);

@@ -28,7 +28,7 @@ public static class StorageExtensions
                     options.UseSqlite(SqliteConnectionString(storage, platform));
                     break;
                 case StorageProvider.PostgreSql:
-                    options.UseNpgsql(PostgresTimeouts.Apply(storage.ConnectionString!));
+                    options.UseNpgsql(AutoPrepared(PostgresTimeouts.Apply(storage.ConnectionString!)));
                     break;
             }
 
@@ -37,6 +37,22 @@ public static class StorageExtensions
             options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
         });
         return builder;
+    }
+
+    /// <summary>
+    /// Npgsql prepares the statements a connection runs most (Npgsql's "Max Auto Prepare"), so PostgreSQL parses and plans
+    /// each of the platform's few statement shapes once per connection instead of on every call. A value the connection
+    /// string sets is kept.
+    /// </summary>
+    private static string AutoPrepared(string connectionString)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        if (!new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.ContainsKey("Max Auto Prepare"))
+        {
+            builder.MaxAutoPrepare = 64;
+        }
+
+        return builder.ConnectionString;
     }
 
     private static string SqliteConnectionString(StorageOptions storage, PlatformOptions platform)

@@ -1,6 +1,7 @@
 using CommerceServices.Platform.Accounts;
 using CommerceServices.Platform.Accounts.KeyGeneration;
 using CommerceServices.Platform.Data;
+using CommerceServices.Platform.Events;
 using CommerceServices.Platform.Gateway;
 using CommerceServices.Platform.Gateway.Authentication;
 using CommerceServices.Platform.Payments;
@@ -62,6 +63,7 @@ public static partial class PlatformApplication
         services.AddScoped<KeyPairService>();
         services.AddOptions<RegistryOptions>().BindConfiguration(RegistryOptions.Section);
         services.AddScoped<RegistryService>();
+        services.AddEventOutbox();
         services.AddPaymentServices();
 
         services.AddSingleton<OperatorCredentials>();

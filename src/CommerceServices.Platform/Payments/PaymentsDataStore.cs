@@ -9,7 +9,8 @@ namespace CommerceServices.Platform.Payments;
 /// each copy remembers its origin (<see cref="Payment.OriginId"/>, the first original however often it was carried on),
 /// and an origin the target already holds — as a copy, or as the original itself — is skipped, so copying again or carrying
 /// data back and forth never duplicates; a payment copied earlier keeps the state it had then, with its refunds. Idempotency
-/// keys are not copied (they are answers about the source's ids, kept 24 hours) and go when the data space is deleted.
+/// keys are not copied (they are answers about the source's ids, kept 24 hours) and go when the data space is deleted, with
+/// the payments' operations. A payment still pending (its authorization at the processor) is not copied until it settles.
 /// </summary>
 internal sealed class PaymentsDataStore(PlatformDbContext db) : IDataSpaceStore
 {
@@ -37,7 +38,8 @@ internal sealed class PaymentsDataStore(PlatformDbContext db) : IDataSpaceStore
         foreach (var p in source)
         {
             var origin = p.OriginId ?? p.Id;
-            if (held.Contains(origin) || held.Contains(p.Id))
+            // A payment whose authorization is still at the processor has no state to copy yet; a later copy takes it.
+            if (held.Contains(origin) || held.Contains(p.Id) || p.Status == Protocol.Payments.PaymentStatuses.Pending)
             {
                 continue;
             }
@@ -84,6 +86,7 @@ internal sealed class PaymentsDataStore(PlatformDbContext db) : IDataSpaceStore
     public async Task<int> DeleteAsync(string dataSpaceId, CancellationToken cancellationToken)
     {
         await db.PaymentIdempotencyKeys.Where(k => k.DataSpaceId == dataSpaceId).ExecuteDeleteAsync(cancellationToken);
+        await db.PaymentOperations.Where(o => o.DataSpaceId == dataSpaceId).ExecuteDeleteAsync(cancellationToken);
         var refunds = await db.PaymentRefunds.Where(r => r.DataSpaceId == dataSpaceId).ExecuteDeleteAsync(cancellationToken);
         return refunds + await db.Payments.Where(p => p.DataSpaceId == dataSpaceId).ExecuteDeleteAsync(cancellationToken);
     }

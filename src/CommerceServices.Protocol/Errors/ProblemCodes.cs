@@ -65,6 +65,13 @@ public static class ProblemCodes
     public const string IdempotencyKeyReused = "idempotency_key_reused";
     public const string IdempotencyKeyInProgress = "idempotency_key_in_progress";
 
+    /// <summary>
+    /// 503: the call was recorded and may have reached the card processor, but its outcome is not known yet (the
+    /// processor did not answer in time, or the outcome could not be stored). Nothing is lost: the platform finds out
+    /// and finishes the call. Retry with the same <c>Idempotency-Key</c> to get its final answer; never with a new key.
+    /// </summary>
+    public const string PaymentPending = "payment_pending";
+
     // Gateway hardening (issue 9).
     public const string PublicKeyInUse = "public_key_in_use";
     public const string RequestLineTooLong = "request_line_too_long";
@@ -147,6 +154,7 @@ public static class ProblemCatalog
         [ProblemCodes.DataSpaceTypeMismatch] = (409, "The data space's type does not match the gateway's environment."),
         [ProblemCodes.IdempotencyKeyReused] = (422, "The idempotency key was used with a different request."),
         [ProblemCodes.IdempotencyKeyInProgress] = (409, "A request with this idempotency key is still in progress."),
+        [ProblemCodes.PaymentPending] = (503, "The payment's outcome is not known yet; retry with the same idempotency key."),
 
         // Gateway hardening (issue 9).
         [ProblemCodes.PublicKeyInUse] = (409, "This public key is already registered for a key pair."),

@@ -43,9 +43,18 @@ public sealed record PaymentRecord(
 /// <summary><c>GET /payments/v1/payments</c>: a page, newest first; <see cref="NextCursor"/> is null on the last page.</summary>
 public sealed record PaymentList(IReadOnlyList<PaymentRecord> Data, string? NextCursor);
 
-/// <summary>The states of a payment. Authorized → captured (→ partially_refunded → refunded) or voided; declined is final.</summary>
+/// <summary>
+/// The states of a payment. Pending → authorized, declined or failed; authorized → captured (→ partially_refunded →
+/// refunded) or voided; declined, failed, voided and refunded are final.
+/// </summary>
 public static class PaymentStatuses
 {
+    /// <summary>The authorization was sent to the card processor and its outcome is not recorded yet.</summary>
+    public const string Pending = "pending";
+
+    /// <summary>The authorization did not happen: the processor failed before doing it, or never received it. No money moved.</summary>
+    public const string Failed = "failed";
+
     public const string Authorized = "authorized";
     public const string Declined = "declined";
     public const string Voided = "voided";
@@ -53,7 +62,7 @@ public static class PaymentStatuses
     public const string PartiallyRefunded = "partially_refunded";
     public const string Refunded = "refunded";
 
-    public static IReadOnlyList<string> All { get; } = [Authorized, Declined, Voided, Captured, PartiallyRefunded, Refunded];
+    public static IReadOnlyList<string> All { get; } = [Pending, Authorized, Declined, Failed, Voided, Captured, PartiallyRefunded, Refunded];
 }
 
 /// <summary>Why an authorization was declined (<see cref="PaymentRecord.DeclineReason"/>).</summary>

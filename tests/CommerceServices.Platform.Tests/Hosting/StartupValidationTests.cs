@@ -13,6 +13,9 @@ public sealed class StartupValidationTests
     [InlineData("Registry:BaseQuota:Production", "-1", "Registry:BaseQuota:Production must be a number of data spaces from 0 to 1000; -1 is not.")]
     [InlineData("Registry:EntitlementQuotas:shipping:Testing", "2", "Registry:EntitlementQuotas:shipping names no service of this platform")]
     [InlineData("Storage:ConnectionString", "Data Source=x.db;Bogus Keyword=1", "Storage:ConnectionString is not a valid Sqlite connection string")]
+    [InlineData("Payments:ProcessorTimeout", "00:00:00", "Payments:ProcessorTimeout must be more than 0")]
+    [InlineData("Payments:Sandbox:FailureRate", "1.5", "Payments:Sandbox:FailureRate must be a share from 0 to 1")]
+    [InlineData("Payments:ClockSkew", "-00:00:01", "Payments:ClockSkew must be from 0 to 10 minutes")]
     public async Task ABadSetting_StopsTheStart_WithASentenceNamingTheKey(string key, string value, string sentence)
     {
         var failure = await Assert.ThrowsAsync<OptionsValidationException>(() =>

@@ -42,7 +42,7 @@ public sealed class Merchant(PlatformHost host, string account, string project, 
         (await DetailsAsync(dataSpace))["holdings"]!.AsArray().Single(h => h!["service"]!.GetValue<string>() == "payments")!["items"]!.GetValue<int>();
 
     public Task<HttpResponseMessage> SendAsync(TestKey key, HttpMethod method, string path, string? dataSpace, object? body = null,
-        string? idempotencyKey = null)
+        string? idempotencyKey = null, CancellationToken cancellationToken = default)
     {
         var gateway = key.Environment == GatewayEnvironment.Production ? host.ProductionGatewayUrl : host.SandboxGatewayUrl;
         var request = new HttpRequestMessage(method, new Uri(gateway, path));
@@ -63,7 +63,7 @@ public sealed class Merchant(PlatformHost host, string account, string project, 
             request.Content = body as HttpContent ?? JsonContent.Create(body);
         }
 
-        return Http.SendAsync(request);
+        return Http.SendAsync(request, cancellationToken);
     }
 
     public Task<HttpResponseMessage> AuthorizeAsync(string dataSpace, object body, string? idempotencyKey = null, TestKey? key = null) =>

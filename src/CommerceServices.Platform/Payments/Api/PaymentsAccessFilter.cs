@@ -18,21 +18,28 @@ internal sealed class PaymentsAccessFilter(PlatformDbContext db) : IEndpointFilt
     {
         var http = context.HttpContext;
         var caller = GatewayCaller.From(http.User);
-        if (!await db.Entitlements.AnyAsync(e => e.AccountId == caller.AccountId && e.Service == ServiceCatalog.Payments, http.RequestAborted))
+        // One query for both questions (entitled? which kind of data space?): this runs on every payment call.
+        var account = caller.AccountId;
+        var dataSpaceId = caller.DataSpaceId;
+        var found = dataSpaceId is null ? null : await db.DataSpaces.Where(d => d.Id == dataSpaceId)
+            .Select(d => new { d.Type, Entitled = db.Entitlements.Any(e => e.AccountId == account && e.Service == ServiceCatalog.Payments) })
+            .FirstOrDefaultAsync(http.RequestAborted);
+        var entitled = found?.Entitled
+                       ?? await db.Entitlements.AnyAsync(e => e.AccountId == account && e.Service == ServiceCatalog.Payments, http.RequestAborted);
+        if (!entitled)
         {
             return Problems.Of(ProblemCodes.NotEntitled,
                 "This account is not entitled to Payment Services; keys made by an entitled account are needed.");
         }
 
-        if (caller.DataSpaceId is not { } dataSpaceId)
+        if (dataSpaceId is null)
         {
             return Problems.Of(ProblemCodes.DataSpaceRequired,
                 $"Payment Services acts on a data space: send its id in '{GatewayHeaders.DataSpaceId}'.");
         }
 
-        var type = await db.DataSpaces.Where(d => d.Id == dataSpaceId).Select(d => (DataSpaceType?)d.Type).FirstOrDefaultAsync(http.RequestAborted);
         var expected = caller.Environment == GatewayEnvironment.Production ? DataSpaceType.Production : DataSpaceType.Testing;
-        if (type is { } actual && actual != expected)
+        if (found is { } space && space.Type != expected)
         {
             return Problems.Of(ProblemCodes.DataSpaceTypeMismatch, caller.Environment == GatewayEnvironment.Production
                 ? $"Data space '{dataSpaceId}' is a testing data space; production payments go to the production data space. Use a sandbox key pair for testing data spaces."

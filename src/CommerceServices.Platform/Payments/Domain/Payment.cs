@@ -19,7 +19,7 @@ public sealed class Payment
 
     public required string Status { get; set; }
 
-    public string? DeclineReason { get; init; }
+    public string? DeclineReason { get; set; }
 
     public long CapturedAmount { get; set; }
 
@@ -35,7 +35,7 @@ public sealed class Payment
     public int? CardExpYear { get; init; }
 
     /// <summary>The processor's id of the authorization, for capture, void and refund.</summary>
-    public string? ProcessorReference { get; init; }
+    public string? ProcessorReference { get; set; }
 
     /// <summary>
     /// For a copy (R18): the id of the payment it was first copied from, the same however often it is carried on, so
@@ -47,8 +47,20 @@ public sealed class Payment
 
     public DateTimeOffset UpdatedAt { get; set; }
 
-    /// <summary>Concurrency token: two transitions racing on one payment, one wins and the other sees the new state.</summary>
+    /// <summary>
+    /// Concurrency token: two transitions racing on one payment, one wins and the other sees the new state. It grows with
+    /// every change, so it is also the order of the payment's events (<see cref="Events.OutboxEvent.Sequence"/>).
+    /// </summary>
     public int Version { get; set; }
+
+    /// <summary>
+    /// A capture or void recorded as an intent and not yet finished: it holds the payment, so another capture or void is
+    /// refused until the processor's answer is recorded. Null when none is in flight.
+    /// </summary>
+    public string? PendingOperationId { get; set; }
+
+    /// <summary>Refunds recorded as intents and not yet finished: reserved, so refunds in flight never add up to more than was captured.</summary>
+    public long PendingRefundAmount { get; set; }
 
     public List<Refund> Refunds { get; init; } = [];
 }
@@ -72,7 +84,8 @@ public sealed class Refund
 
 /// <summary>
 /// The first answer to a POST that carried an <c>Idempotency-Key</c>, kept per data space so a retry gets it again instead
-/// of doing the work twice. <see cref="Status"/> is null while the first request is still running.
+/// of doing the work twice. <see cref="Status"/> is null while the first request's operation is unfinished; the answer is
+/// written in the same transaction as the operation's outcome, never in a commit of its own.
 /// </summary>
 public sealed class IdempotencyRecord
 {
@@ -94,4 +107,10 @@ public sealed class IdempotencyRecord
     public DateTimeOffset CreatedAt { get; init; }
 
     public DateTimeOffset ExpiresAt { get; init; }
+
+    /// <summary>
+    /// The operation the first request recorded (<see cref="PaymentOperation"/>): a retry while <see cref="Status"/> is null
+    /// waits for it, or finishes it. Null only for keys written before operations existed.
+    /// </summary>
+    public string? OperationId { get; set; }
 }

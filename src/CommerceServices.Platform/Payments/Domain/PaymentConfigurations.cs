@@ -43,3 +43,29 @@ internal sealed class IdempotencyRecordConfiguration : IEntityTypeConfiguration<
         builder.HasOne<DataSpace>().WithMany().HasForeignKey(r => r.DataSpaceId).OnDelete(DeleteBehavior.Cascade);
     }
 }
+
+internal sealed class PaymentOperationConfiguration : IEntityTypeConfiguration<PaymentOperation>
+{
+    public void Configure(EntityTypeBuilder<PaymentOperation> builder)
+    {
+        builder.ToTable("PaymentOperations");
+        builder.HasKey(o => o.Id);
+        builder.Property(o => o.PaymentId).IsRequired();
+        builder.Property(o => o.ProcessorKey).IsRequired();
+        // Phase 3 finishes an operation only from where it was: of two finishers, one updates it and the other is told.
+        builder.Property(o => o.RecoveryPoint).IsConcurrencyToken();
+        builder.HasIndex(o => o.PaymentId);
+        // What the completer looks for: unfinished operations whose lease has run out.
+        builder.HasIndex(o => new { o.RecoveryPoint, o.LockedUntil });
+        builder.HasOne<Payment>().WithMany().HasForeignKey(o => o.PaymentId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class SandboxProcessorOperationConfiguration : IEntityTypeConfiguration<SandboxProcessorOperation>
+{
+    public void Configure(EntityTypeBuilder<SandboxProcessorOperation> builder)
+    {
+        builder.ToTable("SandboxProcessorOperations");
+        builder.HasKey(o => o.Key);
+    }
+}

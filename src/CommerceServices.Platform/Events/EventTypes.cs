@@ -1,0 +1,20 @@
+namespace CommerceServices.Platform.Events;
+
+/// <summary>
+/// The types of <see cref="OutboxEvent"/>, <c>{subject}.{what happened}</c>. Each capability adds its own; a type never
+/// changes meaning.
+/// </summary>
+public static class EventTypes
+{
+    public const string PaymentAuthorized = "payment.authorized";
+    public const string PaymentDeclined = "payment.declined";
+
+    /// <summary>An authorization that did not happen: the processor failed before doing it, or never received it.</summary>
+    public const string PaymentFailed = "payment.failed";
+
+    public const string PaymentCaptured = "payment.captured";
+    public const string PaymentVoided = "payment.voided";
+
+    /// <summary>A refund, part or all of what is captured (the payment's status says which).</summary>
+    public const string PaymentRefunded = "payment.refunded";
+}
