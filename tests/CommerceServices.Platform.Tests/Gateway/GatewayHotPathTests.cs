@@ -86,6 +86,40 @@ public sealed class GatewayHotPathTests
     }
 
     [Fact]
+    public async Task OneAdmittedCall_IsCountedOnce_InTheAcceptedCallsMetric()
+    {
+        await using var host = await PlatformHost.StartAsync();
+        var key = await GatewayFixture.CreateKeyAsync(host, await GatewayFixture.CreateAccountAsync(host), GatewayEnvironment.Sandbox);
+        var accepted = 0L;
+        var thisHost = host.Services.GetRequiredService<IMeterFactory>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            // Only this platform's meter: other tests run platforms of their own in this process at the same time.
+            if (instrument.Meter.Scope == thisHost && instrument.Name == "commerce.gateway.requests")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag is { Key: "outcome", Value: "ok" })
+                {
+                    Interlocked.Add(ref accepted, value);
+                }
+            }
+        });
+        listener.Start();
+
+        using var response = await GatewayFixture.SendSignedAsync(host, key, HttpMethod.Get, Ping);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1, Interlocked.Read(ref accepted));
+    }
+
+    [Fact]
     public async Task LastUse_OfManyKeys_IsWrittenWithOneStatementPerSecondOfUse_NotOnePerKey()
     {
         var probe = new Data.DatabaseProbe

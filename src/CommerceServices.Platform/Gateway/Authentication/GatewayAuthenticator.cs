@@ -179,8 +179,6 @@ internal sealed partial class GatewayAuthenticator(
 
         lastUse.Record(key.KeyPairId, now);
         metrics.GatewayAccepted();
-        lastUse.Record(key.KeyPairId, now);
-        metrics.GatewayAccepted();
         return GatewayVerdict.Admit(new ClaimsPrincipal(key.Identity));
     }
 
