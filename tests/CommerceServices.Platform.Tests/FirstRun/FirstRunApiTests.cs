@@ -4,6 +4,8 @@ using System.Text.RegularExpressions;
 using CommerceServices.Platform.Data;
 using CommerceServices.Protocol;
 using CommerceServices.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -165,5 +167,58 @@ public sealed class GeneratedOperatorTokenTests
         Assert.Contains(tokenFile, problem["detail"]!.GetValue<string>());
         Assert.Contains(platform.Logs.Lines, l => l.Contains(tokenFile, StringComparison.Ordinal) && l.Contains("COMMERCE_SERVICES_TOKEN", StringComparison.Ordinal));
         Assert.Equal("*", (await File.ReadAllLinesAsync(Path.Combine(platform.DataDirectory, ".gitignore"))).Last(l => l.Length > 0));
+    }
+
+    [Fact]
+    public async Task ACallerOnAnotherMachine_IsNotToldWhereTheTokenFileIs_ACallerOnThisMachineIs()
+    {
+        await using var platform = await PlatformHost.StartAsync(settings: new Dictionary<string, string?> { ["Platform:OperatorToken"] = "" },
+            services: s => s.AddSingleton<IStartupFilter>(new RemoteCallerFilter()));
+        var tokenFile = Path.Combine(platform.DataDirectory, "operator-token");
+        using var remote = new HttpClient { BaseAddress = platform.PortalUrl };
+        remote.DefaultRequestHeaders.Add(RemoteCallerFilter.Header, "203.0.113.7");
+        using var remoteWrong = new HttpClient { BaseAddress = platform.PortalUrl };
+        remoteWrong.DefaultRequestHeaders.Add(RemoteCallerFilter.Header, "2001:db8::7");
+        remoteWrong.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "not-the-token");
+        using var local = new HttpClient { BaseAddress = platform.PortalUrl };
+
+        var fromAfar = await (await remote.GetAsync("/api/v1/accounts")).ReadNodeAsync();
+        var wrongFromAfar = await (await remoteWrong.GetAsync("/api/v1/accounts")).ReadNodeAsync();
+        var fromHere = await (await local.GetAsync("/api/v1/accounts")).ReadNodeAsync();
+
+        Assert.Equal(ProblemCodes.MissingOperatorToken, fromAfar["code"]!.GetValue<string>());
+        Assert.Equal(ProblemCodes.InvalidOperatorToken, wrongFromAfar["code"]!.GetValue<string>());
+        foreach (var problem in new[] { fromAfar, wrongFromAfar })
+        {
+            var detail = problem["detail"]!.GetValue<string>();
+            Assert.DoesNotContain(platform.DataDirectory, detail);
+            Assert.DoesNotContain(tokenFile, problem.ToJsonString());
+            Assert.Contains("--token", detail);
+        }
+
+        Assert.Contains(tokenFile, fromHere["detail"]!.GetValue<string>());
+    }
+
+    /// <summary>
+    /// Makes a request look as if it came from the address in a header: every test client is on loopback, and the point
+    /// here is what a caller from another machine is told.
+    /// </summary>
+    private sealed class RemoteCallerFilter : IStartupFilter
+    {
+        public const string Header = "x-test-remote-address";
+
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, nextMiddleware) =>
+            {
+                if (context.Request.Headers.TryGetValue(Header, out var address))
+                {
+                    context.Connection.RemoteIpAddress = System.Net.IPAddress.Parse(address.ToString());
+                }
+
+                return nextMiddleware(context);
+            });
+            next(app);
+        };
     }
 }
