@@ -315,12 +315,15 @@ public sealed partial class RegistryService(
 
     /// <summary>
     /// Frees a data space. With an <paramref name="instanceId"/> (an instance releasing itself), a data space bound to
-    /// another instance is refused; without one (the operator), any binding is removed.
+    /// another instance is refused; without one (the operator), any binding is removed. Guarded like a bind: the binding
+    /// is read and cleared in one transaction with the data space locked, so a bind that lands meanwhile is either seen
+    /// (and refused or released on purpose) or comes after — never wiped unseen.
     /// </summary>
     public async Task<Outcome<DataSpace>> ReleaseAsync(string accountId, string dataSpaceId, string? instanceId, string actor,
         CancellationToken cancellationToken)
     {
-        var dataSpace = await FindAsync(accountId, dataSpaceId, tracked: true, cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var dataSpace = await FindLockedAsync(accountId, dataSpaceId, cancellationToken);
         if (dataSpace is null)
         {
             return DataSpaceNotFound(dataSpaceId);
@@ -345,7 +348,8 @@ public sealed partial class RegistryService(
         }
 
         audit.Record(accountId, AuditActions.DataSpaceReleased, actor, detail: $"{dataSpace.Id} from {previous}");
-        await db.SaveChangesAsync(cancellationToken); // the change and its audit event: one SaveChanges, one commit
+        await db.SaveChangesAsync(cancellationToken); // the change and its audit event commit together
+        await transaction.CommitAsync(cancellationToken);
         return dataSpace;
     }
 
