@@ -115,6 +115,7 @@ public static partial class PlatformApplication
         DataFolder.EnsureCreated(app.Services.GetRequiredService<IOptions<PlatformOptions>>().Value);
         await app.Services.MigratePlatformDatabaseAsync();
         await KeyFingerprints.BackfillAsync(app.Services);
+        await ProjectNames.BackfillAsync(app.Services);
         app.Services.GetRequiredService<OperatorCredentials>().Initialize();
 
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CommerceServices.Platform");

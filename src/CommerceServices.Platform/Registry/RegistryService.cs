@@ -18,8 +18,11 @@ public sealed partial class RegistryService(
     public const string DefaultProjectName = "Default project";
 
     /// <summary>The default project every account gets (called in the same unit of work as the account's creation).</summary>
-    public static Project NewDefaultProject(string accountId, DateTimeOffset now) =>
-        new() { Id = Ids.New("prj"), AccountId = accountId, Name = DefaultProjectName, CreatedAt = now };
+    public static Project NewDefaultProject(string accountId, DateTimeOffset now) => new()
+    {
+        Id = Ids.New("prj"), AccountId = accountId, Name = DefaultProjectName, NormalizedName = ProjectNames.Normalize(DefaultProjectName),
+        CreatedAt = now,
+    };
 
     public async Task<Outcome<IReadOnlyList<Project>>> ListProjectsAsync(string accountId, CancellationToken cancellationToken)
     {
@@ -45,18 +48,27 @@ public sealed partial class RegistryService(
             return AccountService.NotFound(accountId);
         }
 
-        // Names are how people tell projects apart in lists and in the portal: two with one name would be a trap.
+        // Names are how people tell projects apart in lists and in the portal: two with one name would be a trap. The
+        // unique index on the folded name decides between concurrent creates; the check first only gives the usual
+        // refusal without a failed write.
         var trimmed = name!.Trim();
-        var lowered = trimmed.ToLowerInvariant();
-        if (await db.Projects.AnyAsync(p => p.AccountId == accountId && p.Name.ToLower() == lowered, cancellationToken))
+        var normalized = ProjectNames.Normalize(trimmed);
+        if (await db.Projects.AnyAsync(p => p.AccountId == accountId && p.NormalizedName == normalized, cancellationToken))
         {
-            return new PlatformError(ProblemCodes.ProjectExists,
-                $"Account '{accountId}' already has a project named '{trimmed}' (names compare case-insensitively); choose another name.");
+            return ProjectExists(accountId, trimmed);
         }
 
-        var project = new Project { Id = Ids.New("prj"), AccountId = accountId, Name = trimmed, CreatedAt = time.GetUtcNow() };
+        var project = new Project { Id = Ids.New("prj"), AccountId = accountId, Name = trimmed, NormalizedName = normalized, CreatedAt = time.GetUtcNow() };
         db.Projects.Add(project);
-        await db.SaveChangesAsync(cancellationToken);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException e) when (e.IsUniqueViolation())
+        {
+            return ProjectExists(accountId, trimmed);
+        }
+
         return project;
     }
 
@@ -422,6 +434,10 @@ public sealed partial class RegistryService(
         var query = tracked ? db.DataSpaces : db.DataSpaces.AsNoTracking();
         return query.FirstOrDefaultAsync(d => d.Id == dataSpaceId && d.AccountId == accountId, cancellationToken);
     }
+
+    private static PlatformError ProjectExists(string accountId, string name) =>
+        new(ProblemCodes.ProjectExists,
+            $"Account '{accountId}' already has a project named '{name}' (names compare case-insensitively, in every alphabet); choose another name.");
 
     public static PlatformError DataSpaceNotFound(string? dataSpaceId) =>
         new(ProblemCodes.DataSpaceNotFound, $"There is no data space '{dataSpaceId}' in this account.");

@@ -141,6 +141,41 @@ public abstract partial class FirstRunApiTests(PlatformFixture fixture)
         }
     }
 
+    [Theory]
+    [InlineData("Åland", "åland")] // SQLite's lower() folds ASCII only
+    [InlineData("Ꭰ-team", "ꭰ-TEAM")] // Cherokee has case too
+    [InlineData("ΟΔΟΣ", "οδο\u03C2")] // capital sigma and the final small sigma
+    public async Task ProjectNames_CompareCaseInsensitively_InEveryAlphabet(string first, string second)
+    {
+        var account = await AccountAsync();
+
+        using var created = await Api.PostJsonAsync($"/api/v1/accounts/{account}/projects", new { name = first });
+        using var again = await Api.PostJsonAsync($"/api/v1/accounts/{account}/projects", new { name = second });
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal(ProblemCodes.ProjectExists, await again.ProblemCodeAsync());
+    }
+
+    [Fact]
+    public async Task ProjectsCreatedAtOnceWithOneName_AreOneProject_TheOthersAreRefused()
+    {
+        var account = await AccountAsync();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            Api.PostJsonAsync($"/api/v1/accounts/{account}/projects", new { name = i % 2 == 0 ? "Launch" : "LAUNCH" })));
+
+        Assert.Equal(1, answers.Count(a => a.StatusCode == HttpStatusCode.Created));
+        Assert.All(answers.Where(a => a.StatusCode != HttpStatusCode.Created), a => Assert.Equal(HttpStatusCode.Conflict, a.StatusCode));
+        foreach (var answer in answers)
+        {
+            answer.Dispose();
+        }
+
+        var projects = (await (await Api.GetAsync($"/api/v1/accounts/{account}/projects")).ReadNodeAsync()).AsArray();
+        Assert.Single(projects, p => p!["name"]!.GetValue<string>().Equals("launch", StringComparison.OrdinalIgnoreCase));
+    }
+
     private async Task<string> AccountAsync() =>
         (await (await Api.PostJsonAsync("/api/v1/accounts", new { email = $"fr-{Guid.NewGuid():N}@example.com" })).ReadNodeAsync())["id"]!.GetValue<string>();
 
