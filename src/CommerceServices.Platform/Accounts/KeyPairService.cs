@@ -67,11 +67,14 @@ public sealed class KeyPairService(PlatformDbContext db, AuditLog audit, KeyChan
 
         if (key.RevokedAt is null)
         {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             var now = time.GetUtcNow();
             key.RevokedAt = now;
             key.ActiveSlot = null;
             audit.Record(accountId, AuditActions.KeyRevoked, actor, key.ApiKey, "deleted");
             await db.SaveChangesAsync(cancellationToken);
+            await changes.NotifyOtherNodesAsync(db, key.ApiKey, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
             changes.Publish(key.ApiKey);
         }
 
@@ -162,8 +165,12 @@ public sealed class KeyPairService(PlatformDbContext db, AuditLog audit, KeyChan
                 audit.Record(accountId, issued.Origin == KeyOrigin.Uploaded ? AuditActions.KeyUploaded : AuditActions.KeyCreated,
                     actor, issued.ApiKey, environment.ToName());
                 await db.SaveChangesAsync(cancellationToken);
-                await transaction.CommitAsync(cancellationToken);
+                if (previous is not null)
+                {
+                    await changes.NotifyOtherNodesAsync(db, previous.ApiKey, cancellationToken);
+                }
 
+                await transaction.CommitAsync(cancellationToken);
                 if (previous is not null)
                 {
                     changes.Publish(previous.ApiKey);
