@@ -9,7 +9,6 @@ namespace CommerceServices.Platform.Hosting;
 /// </summary>
 internal sealed class PlatformOptionsValidator : IValidateOptions<PlatformOptions>
 {
-    /// <summary>The same check, for code that reads the section before the host validates it (the listeners).</summary>
     public ValidateOptionsResult Validate(string? name, PlatformOptions options)
     {
         var failures = new List<string>();
