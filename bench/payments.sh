@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Payments throughput (issue 14, target 5): authorize + capture through the sandbox gateway with the connector's
+# Payments throughput: authorize + capture through the sandbox gateway with the connector's
 # PaymentsClient (an Idempotency-Key on each POST, test card 4111…, a testing data space); one call = the pair, so four
 # signed requests' worth of writes (payment, idempotency records, capture). Two platforms run at once, one on SQLite and
 # one on a throwaway PostgreSQL, and one loadtool process drives them in alternating rounds after a warm-up, so both see

@@ -220,7 +220,7 @@ public sealed class KeyPairService(PlatformDbContext db, AuditLog audit, KeyChan
     private static int Seconds(TimeSpan wait) => Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
 
     /// <summary>
-    /// One public key, one pair (issue 9): a key registered once, for any account or environment, even revoked since,
+    /// One public key, one pair: a key registered once, for any account or environment, even revoked since,
     /// is never registered again, so a token signed for one pair can never pass with another pair's API key (a sandbox
     /// token replayed on the production gateway, say). It answers the same for every account: it says nothing of whose.
     /// </summary>

@@ -5,7 +5,7 @@ using CommerceServices.Testing;
 namespace CommerceServices.Cli.Tests.FirstRun;
 
 /// <summary>
-/// Issue 8, item 1: the platform as a newcomer starts it — the built binary from another folder, <c>dotnet run</c>,
+/// The platform as a newcomer starts it — the built binary from another folder, <c>dotnet run</c>,
 /// <c>--help</c> — keeps one data folder relative to where it was started and finds its settings next to the binary.
 /// </summary>
 public sealed class PlatformProcessTests : IDisposable

@@ -105,7 +105,7 @@ public sealed class StorageUpgradeTests
     }
 
     /// <summary>
-    /// Keys registered before issue 9 have no fingerprint; two of them may even share a public key, which was not refused
+    /// Keys registered before fingerprints were stored have none; two of them may even share a public key, which was not refused
     /// then. The upgrade keeps every pair, gives each distinct key its fingerprint (the older pair wins a shared one), and
     /// the unique index then refuses any further pair with those keys.
     /// </summary>

@@ -12,7 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CommerceServices.Platform.Tests.FirstRun;
 
 /// <summary>
-/// Issue 8, what a newcomer meets through the management API: expected conflicts in the log, unique project names,
+/// What a newcomer meets through the management API: expected conflicts in the log, unique project names,
 /// one time format, bad JSON naming the field, operator-token refusals saying how to pass the token.
 /// </summary>
 public abstract partial class FirstRunApiTests(PlatformFixture fixture)

@@ -13,7 +13,7 @@ using Microsoft.Extensions.Options;
 namespace CommerceServices.Platform.Tests.Gateway;
 
 /// <summary>
-/// The gateway's hot path after issue 14 (one admission step instead of the authorization and rate-limiting middleware,
+/// The gateway's hot path (one admission step instead of the authorization and rate-limiting middleware,
 /// bounded per-key state): the same answers, nothing checked twice, memory bounded.
 /// </summary>
 public sealed class GatewayHotPathTests
