@@ -1,4 +1,3 @@
-using System.Globalization;
 using CommerceServices.Protocol;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Builder;
@@ -271,10 +270,5 @@ internal static class AdminEndpoints
         return new AdminFrame(prefix, options.ApplicationName, options.HomeUrl, options.SignOutUrl, tokens.FormFieldName, tokens.RequestToken!, current);
     }
 
-    internal static string Money(long minor, string currency)
-    {
-        var digits = currency is "JPY" or "KRW" ? 0 : currency is "KWD" or "BHD" or "JOD" or "OMR" or "TND" ? 3 : 2;
-        var value = minor / (decimal)Math.Pow(10, digits);
-        return $"{value.ToString("N" + digits, CultureInfo.InvariantCulture)} {currency}";
-    }
+    internal static string Money(long minor, string currency) => Protocol.Payments.Money.Format(minor, currency);
 }
