@@ -168,14 +168,11 @@ internal static class AdminEndpoints
         var otherPem = other == GatewayEnvironment.Production ? productionPem.Pem : sandboxPem.Pem;
         var messages = new List<string>();
 
-        // The other environment's keys, when changed, are checked and saved first; the environment this instance runs
-        // in is saved last, so it stays the active one.
+        // The other environment's keys, when changed, are checked by its gateway and stored; the environment this
+        // instance runs in stays the active one throughout.
         if (Changed(otherApiKey, settings.KeysFor(other)?.ApiKey) || otherPem is not null)
         {
-            var first = await connector.ConfigureAsync(new ConnectorChange
-            {
-                Environment = other, ApiKey = otherApiKey, PrivateKeyPem = otherPem,
-            }, DataSpaceMove.None, ct);
+            var first = await connector.SaveKeysAsync(other, Changed(otherApiKey, settings.KeysFor(other)?.ApiKey) ? otherApiKey : null, otherPem, ct);
             if (!first.Success)
             {
                 return await ConnectorAsync(http, prefix, typed,
