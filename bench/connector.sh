@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Connector benchmarks (issue 14, target 4; DESIGN.md section 6: signing costs at most 5% of an unsigned client).
+# Connector benchmarks (DESIGN.md section 6: signing costs at most 5% of an unsigned client).
 #   1. Signing ratio: the connector's signed client (IHttpClientFactory, retry + signing handlers, one token reused until
 #      shortly before it expires) against a plain HttpClient sending the same headers as fixed headers, both calling
 #      GET /merchant-registry/v1/ping, so the gateway does the same work for both. Bar: >= 0.95.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The gateway at its limit (issue 14, targets 1 and 2), side by side in one run. The platform runs on one core and wrk
+# The gateway at its limit (two targets), side by side in one run. The platform runs on one core and wrk
 # on the other (taskset), so the server's cost per request is what is compared, not how the two share the cores.
 #
 #   1. Reused token (what the connector does): GET /merchant-registry/v1/ping with x-api-key and one RS256 token reused

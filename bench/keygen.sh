@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Key generation while serving gateway traffic (issue 14). One Release platform on loopback; gateway throughput
+# Key generation while serving gateway traffic. One Release platform on loopback; gateway throughput
 # (GET /merchant-registry/v1/ping with x-api-key + an RS256 token reused until shortly before exp, as in
 # gateway.sh) measured with wrk alone, then while a client keeps asking the management API for
 # platform-made key pairs as fast as the node makes them. Rounds alternate alone / with generation, so bursts of CPU

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Many keys (issue 14, target 3), on SQLite and on PostgreSQL: with N key pairs stored (1,000,000; seeded by
+# Many keys, on SQLite and on PostgreSQL: with N key pairs stored (1,000,000; seeded by
 # `loadtool seed-keys` from a few hundred RSA keys' primes, not one key generation per row), how do
 #   - calls spread over 10,000 keys compare with calls of one key (both through bench/lib/rotate.lua, a reused token
 #     per key; short alternating rounds after a warm-up, median of the per-round ratios; bar >= 0.90),

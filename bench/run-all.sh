@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs every benchmark in one go and writes the results table and chart the README shows.
+# Runs every benchmark in one go and writes the results table and chart that docs/benchmarks.md shows.
 #
 #   bench/run-all.sh            full run (about half an hour on 2 cores): writes bench/results/results.{jsonl,md,svg}
-#                               and puts the table in README.md between the bench-results markers
+#                               and puts the table in docs/benchmarks.md between the bench-results markers
 #   bench/run-all.sh --quick    each benchmark briefly, only to prove it runs (the test command does this): results go
 #                               to artifacts/bench/, nothing in the repository changes, no bar is judged
 #   BENCH_CONFIGURATION=Debug   use the Debug build (the test command has just made it); figures then mean nothing
@@ -39,15 +39,15 @@ heading="**$(date -u +%Y-%m-%d)**, $(nproc) cores ($cpu), $(if [[ $quick == 1 ]]
 python3 bench/lib/render.py "$BENCH_RESULTS" "$out/results.md" "$out/results.svg" "$heading" >&2
 
 if [[ $quick == 0 ]]; then
-  # The README shows the table of this run between its markers; the chart is bench/results/results.svg.
+  # docs/benchmarks.md shows the table of this run between its markers; the chart is bench/results/results.svg.
   python3 - "$out/results.md" <<'PY'
 import re, sys
 table = open(sys.argv[1]).read().strip()
-readme = open("README.md").read()
+readme = open("docs/benchmarks.md").read()
 start, end = "<!-- bench-results:start -->", "<!-- bench-results:end -->"
 if start in readme and end in readme:
     readme = re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: f"{start}\n{table}\n{end}", readme, flags=re.S)
-    open("README.md", "w").write(readme)
+    open("docs/benchmarks.md", "w").write(readme)
 PY
 fi
 

@@ -81,5 +81,9 @@ commerce-services connector configure --store shop-data --environment sandbox --
 STATE=$(commerce-services connector status --store shop-data --json | json state)
 commerce-services connector status --store shop-data   # exit code 0 only when verified
 
+say "10. Payment Services through that store (none yet), and a link that makes someone a user of the account's portal"
+commerce-services payments list --store shop-data
+commerce-services users invite --account "$ACCOUNT" --email "merchant-$(date +%s)-$RANDOM@example.com"
+
 say "Done: the connection is $STATE. Files: $scratch"
 [[ $STATE == verified ]]

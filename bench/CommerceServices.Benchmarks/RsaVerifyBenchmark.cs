@@ -5,7 +5,7 @@ using BenchmarkDotNet.Attributes;
 namespace CommerceServices.Benchmarks;
 
 /// <summary>
-/// The ceiling of the fresh-token path (issue 14, target 2): one RS256 verification with a 2048-bit key, exactly the call
+/// The ceiling of the fresh-token path (the gateway benchmark's second target): one RS256 verification with a 2048-bit key, exactly the call
 /// the gateway makes per new token (SHA-256 of the signing input, then RSASSA-PKCS1-v1_5 verify with e = 65537). A gateway
 /// that verified a new token on every request and did nothing else could at best answer this many requests per core.
 /// </summary>

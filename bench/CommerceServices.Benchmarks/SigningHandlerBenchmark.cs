@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace CommerceServices.Benchmarks;
 
 /// <summary>
-/// The connector's signing handler alone (issue 14, target 4): one GET through an <see cref="HttpMessageInvoker"/> whose
+/// The connector's signing handler alone (the connector benchmark): one GET through an <see cref="HttpMessageInvoker"/> whose
 /// last handler answers a cached 200 at once, so only the client side is measured. <c>FixedHeaders</c> is the unsigned
 /// client (the same two headers added to the request), <c>SigningHandler</c> the connector's handler with its state
 /// (settings, credentials, the reused token), <c>ConnectorPipeline</c> the resilience pipeline around it (retry, timeouts,

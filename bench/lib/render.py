@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Turns the JSON lines the bench/ scripts wrote (lib/results.sh) into the README's results: a markdown table and an
+"""Turns the JSON lines the bench/ scripts wrote (lib/results.sh) into the results of docs/benchmarks.md: a markdown table and an
 SVG chart of the ratios against their bars. Used by bench/run-all.sh; no plotting library is needed.
 
     render.py results.jsonl table.md chart.svg "heading line (machine, date)"

@@ -1,7 +1,7 @@
 # Shared by the bench/ scripts: where results go and how one is recorded. Source it; it defines nothing else.
 #
 # Every benchmark appends one JSON object per measured figure to $BENCH_RESULTS (a JSON-lines file; run-all.sh sets
-# it, a script run alone writes to artifacts/bench/results.jsonl). render.py turns that file into the README's table
+# it, a script run alone writes to artifacts/bench/results.jsonl). render.py turns that file into the table of docs/benchmarks.md
 # and chart. BENCH_QUICK=1 (run-all.sh --quick, what the test command uses) asks each script for a short run that only
 # proves it works: its figures are recorded but marked quick, and no bar is judged on them.
 BENCH_RESULTS=${BENCH_RESULTS:-artifacts/bench/results.jsonl}

@@ -42,6 +42,6 @@ public static class Cart
         http.Response.Cookies.Append(CookieName, value, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Lax, IsEssential = true });
     }
 
-    public static string Money(long minor, string currency) =>
-        (minor / 100m).ToString("N2", CultureInfo.InvariantCulture) + " " + currency;
+    /// <summary>Money as the platform, the admin pages and the CLI write it ("14.50 EUR").</summary>
+    public static string Money(long minor, string currency) => CommerceServices.Protocol.Payments.Money.Format(minor, currency);
 }

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Makes a merchant on the local platform for the sample storefront, with the management API and the operator token:
 # an account entitled to Payment Services, a sandbox key pair and a testing data space. Prints what to enter on the
-# storefront's Commerce Services Connector page. Run from the clone, with the platform running.
+# storefront's Commerce Services Connector page, and a one-time link to sign in to the account's portal. Run from the clone, with the platform running.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 portal=${COMMERCE_SERVICES_URL:-http://127.0.0.1:5080}
+data=${STOREFRONT_DATA:-samples/Storefront/data} # where the storefront keeps its state (Storefront:DataDirectory)
 token=${COMMERCE_SERVICES_TOKEN:-$(cat data/operator-token 2>/dev/null || true)}
 if [[ -z $token ]]; then
   echo "No operator token: start the platform first (dotnet run --project src/CommerceServices.Platform)," >&2
@@ -22,19 +23,27 @@ project=$(api "$portal/api/v1/accounts/$account/projects" | field '[0]["id"]')
 data_space=$(api -d "{\"projectId\":\"$project\",\"name\":\"storefront\",\"type\":\"testing\"}" \
   "$portal/api/v1/accounts/$account/data-spaces" | field '["id"]')
 
+# A one-time link that makes you a user of the account's portal (keys, data spaces, activity), valid 7 days.
+email="merchant-$(date +%s)@example.com"
+invitation=$(api -d "{\"email\":\"$email\"}" "$portal/api/v1/accounts/$account/invitations" | field '["url"]')
+
 # The private key is in this answer only (R7): it goes straight into a file only you can read.
-mkdir -p samples/Storefront/data
+mkdir -p "$data"
 umask 077
 key_json=$(api -d '{"environment":"sandbox"}' "$portal/api/v1/accounts/$account/keys")
 api_key=$(field '["apiKey"]' <<<"$key_json")
-field '["privateKey"]' <<<"$key_json" > samples/Storefront/data/sandbox.pem
+field '["privateKey"]' <<<"$key_json" > "$data/sandbox.pem"
 
 cat <<TEXT
 Account          $account (entitled to Payment Services)
 Sandbox API key  $api_key
-Private key      samples/Storefront/data/sandbox.pem (upload it, or paste its contents)
+Private key      $data/sandbox.pem (upload it, or paste its contents)
 Data space       storefront ($data_space), testing
 
 Open http://127.0.0.1:5090/admin, sign in as admin with the password the storefront printed at its first start
 (also in samples/Storefront/data/admin-password), then Payment Services › Configure Commerce Services.
+
+Account portal   $invitation
+                 open it once, choose a password of 12 characters or more: you are $email,
+                 a user of this account (its keys, data spaces and activity)
 TEXT

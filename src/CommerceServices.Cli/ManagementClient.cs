@@ -86,7 +86,7 @@ public sealed class ManagementClient : IDisposable
     public Task<ApiResult> GetQuotaAsync(string accountId, CancellationToken ct) =>
         SendAsync(HttpMethod.Get, $"accounts/{Segment(accountId)}/quota", null, ct);
 
-    /// <summary>A one-time invitation link for the account portal (issue 11).</summary>
+    /// <summary>A one-time invitation link for the account portal.</summary>
     public Task<ApiResult> InviteUserAsync(string accountId, string email, CancellationToken ct) =>
         SendAsync(HttpMethod.Post, $"accounts/{Segment(accountId)}/invitations", new JsonObject { ["email"] = email }, ct);
 

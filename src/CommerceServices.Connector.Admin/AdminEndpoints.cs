@@ -1,4 +1,3 @@
-using System.Globalization;
 using CommerceServices.Protocol;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Builder;
@@ -172,14 +171,11 @@ internal static class AdminEndpoints
         var otherPem = other == GatewayEnvironment.Production ? productionPem.Pem : sandboxPem.Pem;
         var messages = new List<string>();
 
-        // The other environment's keys, when changed, are checked and saved first; the environment this instance runs
-        // in is saved last, so it stays the active one.
+        // The other environment's keys, when changed, are checked by its gateway and stored; the environment this
+        // instance runs in stays the active one throughout.
         if (Changed(otherApiKey, settings.KeysFor(other)?.ApiKey) || otherPem is not null)
         {
-            var first = await connector.ConfigureAsync(new ConnectorChange
-            {
-                Environment = other, ApiKey = otherApiKey, PrivateKeyPem = otherPem,
-            }, DataSpaceMove.None, ct);
+            var first = await connector.SaveKeysAsync(other, Changed(otherApiKey, settings.KeysFor(other)?.ApiKey) ? otherApiKey : null, otherPem, ct);
             if (!first.Success)
             {
                 return await ConnectorAsync(http, prefix, typed,
@@ -281,10 +277,5 @@ internal static class AdminEndpoints
         };
     }
 
-    internal static string Money(long minor, string currency)
-    {
-        var digits = currency is "JPY" or "KRW" ? 0 : currency is "KWD" or "BHD" or "JOD" or "OMR" or "TND" ? 3 : 2;
-        var value = minor / (decimal)Math.Pow(10, digits);
-        return $"{value.ToString("N" + digits, CultureInfo.InvariantCulture)} {currency}";
-    }
+    internal static string Money(long minor, string currency) => Protocol.Payments.Money.Format(minor, currency);
 }

@@ -71,6 +71,19 @@ public sealed partial class CommerceServicesConnector(
         return WithStoreAsync(settings => new ConnectorConfiguration(state, Registry(), Saver(), logger).ConfigureAsync(settings, change, move, ct));
     }
 
+    /// <summary>
+    /// Saves the key pair of <paramref name="environment"/> without making it the active environment: for the environment
+    /// this instance does not run in, the keys are checked offline (R20) and by that environment's gateway, then stored;
+    /// the active environment, the data space and its binding stay as they are. For the active environment this is
+    /// <see cref="ConfigureAsync"/> with the keys alone (the data space is checked and bound with them). A null
+    /// <paramref name="apiKey"/> or <paramref name="privateKeyPem"/> keeps the stored one.
+    /// </summary>
+    public Task<ConfigureResult> SaveKeysAsync(GatewayEnvironment environment, string? apiKey, string? privateKeyPem, CancellationToken ct = default) =>
+        WithStoreAsync(settings => state.EnvironmentOf(settings) == environment
+            ? new ConnectorConfiguration(state, Registry(), Saver(), logger).ConfigureAsync(settings,
+                new ConnectorChange { Environment = environment, ApiKey = apiKey, PrivateKeyPem = privateKeyPem }, DataSpaceMove.None, ct)
+            : new ConnectorConfiguration(state, Registry(), Saver(), logger).SaveOtherKeysAsync(settings, environment, apiKey, privateKeyPem, ct));
+
     /// <summary>Moves this instance to <paramref name="dataSpaceId"/> (R13), with the data-loss guard (R12, R18).</summary>
     public Task<ConfigureResult> UseDataSpaceAsync(string dataSpaceId, DataSpaceMove move = DataSpaceMove.None, string? projectId = null,
         CancellationToken ct = default) =>

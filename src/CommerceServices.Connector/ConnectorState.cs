@@ -16,8 +16,10 @@ public sealed class ConnectorState
     private ConnectorSettings? _settings;
     private DateTime _fileWrittenAt;
     private long _checkedAt;
-    private (EnvironmentKeys Keys, GatewayCredentials Credentials)? _sandbox;
-    private (EnvironmentKeys Keys, GatewayCredentials Credentials)? _production;
+    // One immutable object per environment, read without the lock: a reference is read whole, so the keys and the
+    // credentials read together always belong together (a pair of fields could be read half old, half new).
+    private volatile Signing? _sandbox;
+    private volatile Signing? _production;
 
     public ConnectorState(IOptions<CommerceServicesConnectorOptions> options, TimeProvider time)
     {
@@ -94,28 +96,34 @@ public sealed class ConnectorState
 
     public CredentialsResult CredentialsFor(GatewayEnvironment environment, EnvironmentKeys keys)
     {
-        var cached = environment == GatewayEnvironment.Production ? _production : _sandbox;
-        if (cached is { } hit && hit.Keys.Equals(keys))
+        if (CachedCredentials(environment, keys) is { } hit)
         {
-            return CredentialsResult.Ok(hit.Credentials);
+            return CredentialsResult.Ok(hit);
         }
 
         var result = GatewayCredentials.Create(environment, keys, Time);
         if (result.Credentials is { } credentials)
         {
-            lock (_gate)
+            if (environment == GatewayEnvironment.Production)
             {
-                if (environment == GatewayEnvironment.Production)
-                {
-                    _production = (keys, credentials);
-                }
-                else
-                {
-                    _sandbox = (keys, credentials);
-                }
+                _production = new Signing(keys, credentials);
+            }
+            else
+            {
+                _sandbox = new Signing(keys, credentials);
             }
         }
 
         return result;
     }
+
+    /// <summary>The credentials built for <paramref name="keys"/>, when they are the ones cached; nothing is built.</summary>
+    internal GatewayCredentials? CachedCredentials(GatewayEnvironment environment, EnvironmentKeys keys)
+    {
+        var cached = environment == GatewayEnvironment.Production ? _production : _sandbox;
+        return cached is not null && cached.Keys.Equals(keys) ? cached.Credentials : null;
+    }
+
+    /// <summary>An environment's keys with the credentials built from them.</summary>
+    private sealed record Signing(EnvironmentKeys Keys, GatewayCredentials Credentials);
 }

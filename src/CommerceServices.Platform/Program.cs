@@ -1,4 +1,3 @@
-using CommerceServices.Platform.Hosting;
 using CommerceServices.Platform.Hosting.FirstRun;
 
 if (PlatformUsage.IsHelp(args))
@@ -7,7 +6,4 @@ if (PlatformUsage.IsHelp(args))
     return 0;
 }
 
-var app = PlatformApplication.Build(args);
-await app.InitializePlatformAsync();
-await app.RunAsync();
-return 0;
+return await PlatformStart.RunAsync(args);

@@ -1,3 +1,7 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using CommerceServices.Protocol;
+using CommerceServices.Protocol.Keys;
 using Microsoft.Extensions.Options;
 
 namespace CommerceServices.Connector.Tests;
@@ -53,5 +57,50 @@ public sealed class ConnectorStateTests : IDisposable
         await Task.Delay(TimeSpan.FromSeconds(1.2));
 
         Assert.Equal("ds_theirs", state.Settings.DataSpaceId);
+    }
+    [Fact]
+    public async Task CachedCredentials_AlwaysBelongToTheKeysTheyAreCachedFor_WhileOtherThreadsReplaceThem()
+    {
+        // Two pairs of one environment: one thread keeps replacing the environment's cached credentials (each pair in
+        // turn), another reads them. What is read must never pair one pair's keys with the other's credentials.
+        var state = new ConnectorState(Options.Create(new CommerceServicesConnectorOptions { StoreDirectory = _temp.Store }), TimeProvider.System);
+        EnvironmentKeys[] pairs = [NewKeys(), NewKeys()];
+        var mismatches = 0;
+        var reads = 0L;
+        var deadline = Stopwatch.StartNew();
+        bool Running() => deadline.Elapsed < TimeSpan.FromSeconds(5) && Volatile.Read(ref mismatches) == 0;
+
+        var writer = Task.Run(() =>
+        {
+            for (var i = 0; Running(); i++)
+            {
+                state.CredentialsFor(GatewayEnvironment.Sandbox, pairs[i % 2]);
+            }
+        });
+        var reader = Task.Run(() =>
+        {
+            for (var i = 0; Running(); i++)
+            {
+                var keys = pairs[i % 2];
+                if (state.CachedCredentials(GatewayEnvironment.Sandbox, keys) is { } credentials)
+                {
+                    reads++;
+                    if (credentials.ApiKey != keys.ApiKey)
+                    {
+                        Interlocked.Increment(ref mismatches);
+                    }
+                }
+            }
+        });
+        await Task.WhenAll(writer, reader);
+
+        Assert.True(reads > 0);
+        Assert.Equal(0, mismatches);
+    }
+
+    private static EnvironmentKeys NewKeys()
+    {
+        using var rsa = RSA.Create(2048);
+        return new EnvironmentKeys(ApiKeyFormat.Generate(GatewayEnvironment.Sandbox), rsa.ExportPkcs8PrivateKeyPem());
     }
 }

@@ -53,7 +53,8 @@ public static class PaymentsCommands
                 cli.Output.WriteTable(["id", "reference", "status", "amount", "captured", "refunded", "card", "created"],
                     page.Data.Select(p => (IReadOnlyList<string?>)
                     [
-                        p.Id, p.Reference, p.Status, p.DisplayAmount, Minor(p.CapturedAmount), Minor(p.RefundedAmount), Card(p.Card), Time(p.CreatedAt),
+                        p.Id, p.Reference, p.Status, Money.Format(p.Amount, p.Currency), Money.Format(p.CapturedAmount, p.Currency),
+                        Money.Format(p.RefundedAmount, p.Currency), Card(p.Card), Time(p.CreatedAt),
                     ]));
                 if (page.NextCursor is not null)
                 {
@@ -89,9 +90,9 @@ public static class PaymentsCommands
                 ("id", p.Id),
                 ("reference", p.Reference),
                 ("status", p.DeclineReason is null ? p.Status : $"{p.Status} ({p.DeclineReason})"),
-                ("amount", $"{p.DisplayAmount} ({p.Amount} minor units)"),
-                ("captured", Minor(p.CapturedAmount)),
-                ("refunded", Minor(p.RefundedAmount)),
+                ("amount", Money.Format(p.Amount, p.Currency)),
+                ("captured", Money.Format(p.CapturedAmount, p.Currency)),
+                ("refunded", Money.Format(p.RefundedAmount, p.Currency)),
                 ("card", Card(p.Card)),
                 ("created", Time(p.CreatedAt)),
                 ("updated", Time(p.UpdatedAt)),
@@ -99,7 +100,7 @@ public static class PaymentsCommands
             if (p.Refunds.Count > 0)
             {
                 cli.Output.WriteTable(["refund", "amount", "created"],
-                    p.Refunds.Select(r => (IReadOnlyList<string?>)[r.Id, Minor(r.Amount), Time(r.CreatedAt)]));
+                    p.Refunds.Select(r => (IReadOnlyList<string?>)[r.Id, Money.Format(r.Amount, p.Currency), Time(r.CreatedAt)]));
             }
 
             return ExitCodes.Ok;
@@ -109,8 +110,6 @@ public static class PaymentsCommands
     private static CliError ErrorOf(GatewayFailure failure) => failure.Kind == GatewayFailureKind.Unreachable
         ? new CliError(failure.Code, failure.Message, ExitCodes.Unreachable)
         : CliError.Refused(failure.Code, failure.Message);
-
-    private static string Minor(long amount) => amount.ToString(CultureInfo.InvariantCulture);
 
     private static string? Card(CardSummary? card) => card is null ? null : $"{card.Brand} •••• {card.Last4} {card.ExpMonth:00}/{card.ExpYear}";
 

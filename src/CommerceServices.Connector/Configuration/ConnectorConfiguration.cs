@@ -131,6 +131,36 @@ internal sealed partial class ConnectorConfiguration(ConnectorState state, Regis
         return saved with { Message = message, Copied = copied, PreviousDataSpaceKept = kept };
     }
 
+    /// <summary>
+    /// Saves the key pair of <paramref name="environment"/> when it is not the active environment (the production keys of
+    /// a shop still on sandbox, say): checked offline, then by that environment's gateway, and stored without changing
+    /// which environment is active, the data space or its binding. Nothing is saved when either check refuses.
+    /// </summary>
+    public async Task<ConfigureResult> SaveOtherKeysAsync(ConnectorSettings current, GatewayEnvironment environment, string? apiKey,
+        string? privateKeyPem, CancellationToken ct)
+    {
+        var existing = current.KeysFor(environment);
+        var built = GatewayCredentials.Create(environment,
+            new EnvironmentKeys(apiKey ?? existing?.ApiKey ?? "", privateKeyPem ?? existing?.PrivateKeyPem ?? ""), state.Time);
+        if (!built.Success)
+        {
+            return ConfigureResult.Invalid(built.Code!, built.Message!);
+        }
+
+        var credentials = built.Credentials!;
+        var ping = await registry.PingAsync(new GatewayTarget(state.GatewayUrlOf(current, environment), credentials), ct);
+        if (ping.Failure is { } refused)
+        {
+            return ConfigureResult.Fail(refused, $"The {environment.ToName()} gateway did not accept the key pair; nothing was saved");
+        }
+
+        // Read again just before writing, so a save that landed while the gateway was asked is kept.
+        var latest = state.Settings;
+        return saver.Save(latest.WithKeys(environment, new EnvironmentKeys(credentials.ApiKey, credentials.PrivateKeyPem)),
+            $"Saved. The {environment.ToName()} key pair works (account {ping.Value!.AccountId}); this instance still runs in " +
+            $"{state.EnvironmentOf(latest).ToName()}.");
+    }
+
     /// <summary>After a failed carry-over: frees the new data space again, so the failure leaves nothing behind.</summary>
     private async Task<string> UndoBindingAsync(GatewayTarget target, string dataSpaceId, string instanceId, CancellationToken ct)
     {

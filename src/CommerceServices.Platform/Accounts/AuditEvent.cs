@@ -43,5 +43,6 @@ public static class AuditActions
     public const string DataSpaceBound = "data_space.bound";
     public const string DataSpaceReleased = "data_space.released";
     public const string DataSpaceCopied = "data_space.copied";
-    public const string DataSpaceCloudIdRecorded = "data_space.cloud_id_recorded"; // issue 9
+    public const string DataSpaceCloudIdRecorded = "data_space.cloud_id_recorded";
+    public const string ProjectRenamed = "project.renamed";
 }

@@ -4,7 +4,7 @@ using CommerceServices.Platform.Data;
 namespace CommerceServices.Platform.Accounts;
 
 /// <summary>
-/// The fingerprint that makes a public key registrable once (issue 9, <c>public_key_in_use</c>): the SHA-256 of its
+/// The fingerprint that makes a public key registrable once (<c>public_key_in_use</c>): the SHA-256 of its
 /// SubjectPublicKeyInfo, in lowercase hex. The same key pasted as PKCS#1 or SPKI PEM, with any line breaks, has one
 /// fingerprint.
 /// </summary>

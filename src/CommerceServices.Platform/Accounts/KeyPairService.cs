@@ -67,11 +67,14 @@ public sealed class KeyPairService(PlatformDbContext db, AuditLog audit, KeyChan
 
         if (key.RevokedAt is null)
         {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             var now = time.GetUtcNow();
             key.RevokedAt = now;
             key.ActiveSlot = null;
             audit.Record(accountId, AuditActions.KeyRevoked, actor, key.ApiKey, "deleted");
             await db.SaveChangesAsync(cancellationToken);
+            await changes.NotifyOtherNodesAsync(db, key.ApiKey, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
             changes.Publish(key.ApiKey);
         }
 
@@ -162,8 +165,12 @@ public sealed class KeyPairService(PlatformDbContext db, AuditLog audit, KeyChan
                 audit.Record(accountId, issued.Origin == KeyOrigin.Uploaded ? AuditActions.KeyUploaded : AuditActions.KeyCreated,
                     actor, issued.ApiKey, environment.ToName());
                 await db.SaveChangesAsync(cancellationToken);
-                await transaction.CommitAsync(cancellationToken);
+                if (previous is not null)
+                {
+                    await changes.NotifyOtherNodesAsync(db, previous.ApiKey, cancellationToken);
+                }
 
+                await transaction.CommitAsync(cancellationToken);
                 if (previous is not null)
                 {
                     changes.Publish(previous.ApiKey);
@@ -213,7 +220,7 @@ public sealed class KeyPairService(PlatformDbContext db, AuditLog audit, KeyChan
     private static int Seconds(TimeSpan wait) => Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
 
     /// <summary>
-    /// One public key, one pair (issue 9): a key registered once, for any account or environment, even revoked since,
+    /// One public key, one pair: a key registered once, for any account or environment, even revoked since,
     /// is never registered again, so a token signed for one pair can never pass with another pair's API key (a sandbox
     /// token replayed on the production gateway, say). It answers the same for every account: it says nothing of whose.
     /// </summary>

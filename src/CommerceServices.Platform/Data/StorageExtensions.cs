@@ -77,11 +77,12 @@ public static class StorageExtensions
         var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
         if (db.Database.IsSqlite())
         {
-            var file = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
-            var folder = Path.GetDirectoryName(Path.GetFullPath(file));
-            if (folder is not null)
+            var connection = new SqliteConnectionStringBuilder(db.Database.GetConnectionString());
+            var file = connection.DataSource;
+            if (connection.Mode != SqliteOpenMode.Memory && file is not (":memory:" or ""))
             {
-                Directory.CreateDirectory(folder);
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+                services.GetRequiredService<Hosting.FirstRun.DataFolderLock>().Acquire(file);
             }
 
             // WAL lets the gateway read while a write is in progress; it is a property of the file, set once.

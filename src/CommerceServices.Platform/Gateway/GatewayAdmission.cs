@@ -22,7 +22,7 @@ public sealed class GatewayEndpointMetadata
 /// This is the work of the authentication, authorization and rate-limiting middleware, done directly: the gateway needs
 /// one scheme and one requirement (a verified caller), so the general machinery (a handler made per request, policy
 /// evaluation, a merged copy of the principal, an authorization handler pass, a partitioned limiter behind one lock)
-/// was a fifth of the cost of a gateway call and bought nothing (issue 14). Every check and refusal code is the same.
+/// was a fifth of the cost of a gateway call and bought nothing. Every check and refusal code is the same.
 /// </para>
 /// </summary>
 internal sealed class GatewayAdmission(

@@ -26,7 +26,7 @@ public sealed class GatewayOptions
     /// <summary>How often the last use of keys is written to the database (R22), in one batch.</summary>
     public double LastUseFlushSeconds { get; set; } = 5;
 
-    /// <summary>Requests per second allowed per API key, sustained (exactly: see <see cref="ContinuousTokenBucket"/>).</summary>
+    /// <summary>Requests per second allowed per API key, sustained (exactly: see <see cref="Hosting.TokenBucketTable"/>).</summary>
     public int RateLimitPerSecond { get; set; } = 1000;
 
     /// <summary>Requests per API key allowed at once above the sustained rate (the size of the bucket).</summary>

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 
 namespace CommerceServices.Platform.Hosting;
@@ -19,65 +18,33 @@ public sealed class FailureThrottleOptions
 /// Counts failed credentials per source (an API key from one address, an address trying operator tokens, …) in a token
 /// bucket of their own, apart from the request rate limit, so that someone else's failures never spend a correct
 /// caller's rate. A source whose bucket is empty is refused (429 <c>rate_limited</c>) before any costly check, until its
-/// bucket refills. Sources are strings; callers prefix them with what they count (<c>sig:</c>, <c>op:</c>).
+/// bucket refills. Sources are strings; callers prefix them with what they count (<c>sig:</c>, <c>op:</c>). The buckets
+/// are a bounded <see cref="TokenBucketTable"/>: a flood of made-up sources (cheap with IPv6) drops the sources that
+/// failed least, never one that is being refused.
 /// </summary>
 public sealed class FailureThrottle(IOptions<FailureThrottleOptions> options, TimeProvider time)
 {
-    private const int MaximumSources = 100_000;
-    private readonly ConcurrentDictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
-    private readonly double _burst = options.Value.Burst;
-    private readonly double _perTick = options.Value.PerMinute / 60.0 / time.TimestampFrequency;
+    /// <summary>Sources whose buckets are kept at most.</summary>
+    internal const int Capacity = 100_000;
+
+    private readonly TokenBucketTable _buckets = new(options.Value.PerMinute / 60.0, options.Value.Burst, Capacity, time);
+
+    /// <summary>Sources tracked now.</summary>
+    public int Count => _buckets.Count;
 
     /// <summary>
-    /// Whether the source has no failure left to spend; then <paramref name="retryAfter"/> says when it has one again.
-    /// No allocation: sources that never failed are not in the table.
+    /// Whether the source has no failure left to spend; then <paramref name="retryAfter"/> says when it has one again
+    /// (whole seconds, at least one). No allocation: sources that never failed are not in the table.
     /// </summary>
     public bool IsThrottled(string source, out TimeSpan retryAfter)
     {
-        retryAfter = TimeSpan.Zero;
-        if (_buckets.IsEmpty || !_buckets.TryGetValue(source, out var bucket))
-        {
-            return false;
-        }
-
-        lock (bucket)
-        {
-            var available = bucket.AvailableAt(time.GetTimestamp(), _burst, _perTick);
-            if (available >= 1)
-            {
-                return false;
-            }
-
-            retryAfter = TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling((1 - available) / _perTick / time.TimestampFrequency)));
-            return true;
-        }
+        var throttled = _buckets.IsEmpty(source, out var wait);
+        retryAfter = throttled ? TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(wait.TotalSeconds))) : TimeSpan.Zero;
+        return throttled;
     }
 
     /// <summary>Spends one failure of the source.</summary>
-    public void RecordFailure(string source)
-    {
-        if (_buckets.Count >= MaximumSources)
-        {
-            _buckets.Clear(); // bounded memory against floods of made-up sources
-        }
-
-        var now = time.GetTimestamp();
-        var bucket = _buckets.GetOrAdd(source, static (_, state) => new Bucket(state.Burst, state.Now), (Burst: _burst, Now: now));
-        lock (bucket)
-        {
-            bucket.Tokens = Math.Max(0, bucket.AvailableAt(now, _burst, _perTick) - 1);
-            bucket.UpdatedAt = now;
-        }
-    }
-
-    private sealed class Bucket(double tokens, long updatedAt)
-    {
-        public double Tokens = tokens;
-
-        public long UpdatedAt = updatedAt;
-
-        public double AvailableAt(long now, double burst, double perTick) => Math.Min(burst, Tokens + (now - UpdatedAt) * perTick);
-    }
+    public void RecordFailure(string source) => _buckets.Spend(source);
 }
 
 internal sealed class FailureThrottleOptionsValidator : IValidateOptions<FailureThrottleOptions>

@@ -40,6 +40,7 @@ public static partial class PlatformApplication
         var services = builder.Services;
         services.AddOptions<PlatformOptions>().BindConfiguration(PlatformOptions.Section);
         services.AddStartupValidation();
+        services.AddSingleton<DataFolderLock>();
 
         var listeners = new PlatformListeners();
         services.AddSingleton(listeners);
@@ -47,8 +48,13 @@ public static partial class PlatformApplication
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             var options = context.Configuration.GetSection(PlatformOptions.Section).Get<PlatformOptions>() ?? new PlatformOptions();
-            PlatformOptionsValidator.ThrowIfInvalid(options); // Kestrel binds before the options are validated on start
-            listeners.Bind(kestrel, options);
+            // Kestrel is configured when the app is built, before the settings are checked: with a bad listener setting it
+            // binds nothing, and the start-up check then reports it together with every other bad setting.
+            if (new PlatformOptionsValidator().Validate(null, options).Succeeded)
+            {
+                listeners.Bind(kestrel, options);
+            }
+
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
         });
@@ -122,12 +128,17 @@ public static partial class PlatformApplication
         return app;
     }
 
-    /// <summary>Creates or upgrades the database and loads the operator token, before any listener opens.</summary>
+    /// <summary>
+    /// Checks every setting (all failures at once), takes the SQLite data folder's lock, creates or upgrades the database
+    /// and loads the operator token, before any listener opens.
+    /// </summary>
     public static async Task InitializePlatformAsync(this WebApplication app)
     {
+        app.Services.GetService<IStartupValidator>()?.Validate();
         DataFolder.EnsureCreated(app.Services.GetRequiredService<IOptions<PlatformOptions>>().Value);
         await app.Services.MigratePlatformDatabaseAsync();
         await KeyFingerprints.BackfillAsync(app.Services);
+        await ProjectNames.BackfillAsync(app.Services);
         app.Services.GetRequiredService<OperatorCredentials>().Initialize();
 
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CommerceServices.Platform");

@@ -9,16 +9,6 @@ namespace CommerceServices.Platform.Hosting;
 /// </summary>
 internal sealed class PlatformOptionsValidator : IValidateOptions<PlatformOptions>
 {
-    /// <summary>The same check, for code that reads the section before the host validates it (the listeners).</summary>
-    public static void ThrowIfInvalid(PlatformOptions options)
-    {
-        var result = new PlatformOptionsValidator().Validate(Options.DefaultName, options);
-        if (result.Failed)
-        {
-            throw new OptionsValidationException(Options.DefaultName, typeof(PlatformOptions), result.Failures);
-        }
-    }
-
     public ValidateOptionsResult Validate(string? name, PlatformOptions options)
     {
         var failures = new List<string>();

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http.Features;
 namespace CommerceServices.Platform.Hosting;
 
 /// <summary>
-/// Long URLs answered as a problem with a code (issue 9). Kestrel refuses what passes its own limits before the
+/// Long URLs answered as a problem with a code. Kestrel refuses what passes its own limits before the
 /// application sees the request, with a bare status and no body, and offers no hook to write one. So Kestrel's request
 /// line limit is raised to twice the documented one and this middleware, first in the pipeline, enforces the documented
 /// one: a URL longer than 8 KiB (and within Kestrel's 16 KiB) gets 414 <c>request_line_too_long</c> with a body.

@@ -1,56 +1,23 @@
-using System.Collections.Frozen;
-using System.Globalization;
+using CommerceServices.Protocol.Payments;
 
 namespace CommerceServices.Platform.Payments;
 
 /// <summary>
-/// The ISO 4217 currencies Payment Services accepts, with their exponent (decimal places of the minor unit): JPY 0,
-/// EUR 2, KWD 3. Amounts are whole minor units; the exponent bounds them and formats them for people.
+/// The currencies Payment Services accepts (the ISO 4217 table with each exponent is <see cref="Money"/>, shared with the
+/// connector and the CLI), and the bounds of an amount. Amounts are whole minor units.
 /// </summary>
 public static class Currencies
 {
     /// <summary>The largest amount in major units: eight digits before the decimal point, in every currency.</summary>
     public const long MaximumMajorUnits = 99_999_999;
 
-    private static readonly FrozenDictionary<string, int> Exponents = new Dictionary<string, int>(StringComparer.Ordinal)
-    {
-        // Zero decimals.
-        ["BIF"] = 0, ["CLP"] = 0, ["DJF"] = 0, ["GNF"] = 0, ["ISK"] = 0, ["JPY"] = 0, ["KMF"] = 0, ["KRW"] = 0,
-        ["PYG"] = 0, ["RWF"] = 0, ["UGX"] = 0, ["VND"] = 0, ["VUV"] = 0, ["XAF"] = 0, ["XOF"] = 0, ["XPF"] = 0,
-        // Three decimals.
-        ["BHD"] = 3, ["IQD"] = 3, ["JOD"] = 3, ["KWD"] = 3, ["LYD"] = 3, ["OMR"] = 3, ["TND"] = 3,
-        // Two decimals.
-        ["AED"] = 2, ["ARS"] = 2, ["AUD"] = 2, ["BGN"] = 2, ["BRL"] = 2, ["CAD"] = 2, ["CHF"] = 2, ["CNY"] = 2,
-        ["COP"] = 2, ["CZK"] = 2, ["DKK"] = 2, ["EGP"] = 2, ["EUR"] = 2, ["GBP"] = 2, ["HKD"] = 2, ["HUF"] = 2,
-        ["IDR"] = 2, ["ILS"] = 2, ["INR"] = 2, ["MAD"] = 2, ["MXN"] = 2, ["MYR"] = 2, ["NGN"] = 2, ["NOK"] = 2,
-        ["NZD"] = 2, ["PEN"] = 2, ["PHP"] = 2, ["PKR"] = 2, ["PLN"] = 2, ["QAR"] = 2, ["RON"] = 2, ["RSD"] = 2,
-        ["SAR"] = 2, ["SEK"] = 2, ["SGD"] = 2, ["THB"] = 2, ["TRY"] = 2, ["TWD"] = 2, ["UAH"] = 2, ["USD"] = 2,
-        ["ZAR"] = 2,
-    }.ToFrozenDictionary(StringComparer.Ordinal);
+    public static IEnumerable<string> Codes => Money.Codes;
 
-    public static IEnumerable<string> Codes => Exponents.Keys.Order(StringComparer.Ordinal);
-
-    public static bool TryGetExponent(string code, out int exponent) => Exponents.TryGetValue(code, out exponent);
+    public static bool TryGetExponent(string code, out int exponent) => Money.TryGetExponent(code, out exponent);
 
     /// <summary>The largest amount in minor units for a currency of this exponent.</summary>
-    public static long MaximumMinorUnits(int exponent) => (MaximumMajorUnits + 1) * Pow10(exponent) - 1;
+    public static long MaximumMinorUnits(int exponent) => (MaximumMajorUnits + 1) * Money.Pow10(exponent) - 1;
 
-    /// <summary>"1.500 KWD", "500 JPY", "12.34 EUR": invariant digits, the exponent's decimals.</summary>
-    public static string Format(long minorUnits, string code)
-    {
-        var exponent = TryGetExponent(code, out var e) ? e : 2;
-        var major = (decimal)minorUnits / Pow10(exponent);
-        return $"{major.ToString("F" + exponent, CultureInfo.InvariantCulture)} {code}";
-    }
-
-    private static long Pow10(int exponent)
-    {
-        var value = 1L;
-        for (var i = 0; i < exponent; i++)
-        {
-            value *= 10;
-        }
-
-        return value;
-    }
+    /// <summary>"1.500 KWD", "500 JPY", "12.34 EUR" (<see cref="Money.Format"/>).</summary>
+    public static string Format(long minorUnits, string code) => Money.Format(minorUnits, code);
 }

@@ -34,6 +34,18 @@ internal sealed class InvitationConfiguration : IEntityTypeConfiguration<Invitat
     }
 }
 
+internal sealed class HandoffRecordConfiguration : IEntityTypeConfiguration<HandoffRecord>
+{
+    public void Configure(EntityTypeBuilder<HandoffRecord> builder)
+    {
+        builder.ToTable("OneTimeHandoffs");
+        builder.HasKey(h => h.Id);
+        builder.Property(h => h.UserId).IsRequired();
+        builder.Property(h => h.Payload).IsRequired();
+        builder.HasIndex(h => h.ExpiresAt);
+    }
+}
+
 internal sealed class AccountTokenConfiguration : IEntityTypeConfiguration<AccountToken>
 {
     public void Configure(EntityTypeBuilder<AccountToken> builder)

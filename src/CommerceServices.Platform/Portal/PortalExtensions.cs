@@ -29,7 +29,7 @@ public static class PortalExtensions
         services.AddScoped<AccountTokenService>();
         services.AddSingleton<IPasswordHasher<PortalUser>, PasswordHasher<PortalUser>>();
         services.AddSingleton<SignInFailures>();
-        services.AddSingleton<OneTimeHandoff>();
+        services.AddScoped<OneTimeHandoff>();
         services.AddManagementAuthorization();
 
         services.AddAuthentication().AddCookie(CookieScheme, _ => { });

@@ -35,10 +35,14 @@ public abstract class PortalPageModel : PageModel
         ViewData = new ViewDataDictionary(ViewData),
     };
 
-    /// <summary>Pages that show a secret are never stored by the browser or a proxy.</summary>
+    /// <summary>
+    /// Pages that show a secret are never stored by the browser or a proxy. Exactly the headers antiforgery sets on every
+    /// page with a form (the layout's sign-out form is on each): any other value it overwrites, with a warning in the log
+    /// for every such page — which is what normal portal use logged.
+    /// </summary>
     protected void NoStore()
     {
-        Response.Headers.CacheControl = "no-store";
+        Response.Headers.CacheControl = "no-cache, no-store";
         Response.Headers.Pragma = "no-cache";
     }
 }

@@ -9,6 +9,12 @@ public sealed class Project
 
     public required string Name { get; set; }
 
+    /// <summary>
+    /// <see cref="Name"/> as names are compared (<see cref="ProjectNames.Normalize"/>), unique in the account. Null only
+    /// for a project made before it was stored, until the start-up that fills it in.
+    /// </summary>
+    public string? NormalizedName { get; set; }
+
     public DateTimeOffset CreatedAt { get; init; }
 
     public List<DataSpace> DataSpaces { get; init; } = [];

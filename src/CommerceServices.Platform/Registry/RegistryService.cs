@@ -18,8 +18,11 @@ public sealed partial class RegistryService(
     public const string DefaultProjectName = "Default project";
 
     /// <summary>The default project every account gets (called in the same unit of work as the account's creation).</summary>
-    public static Project NewDefaultProject(string accountId, DateTimeOffset now) =>
-        new() { Id = Ids.New("prj"), AccountId = accountId, Name = DefaultProjectName, CreatedAt = now };
+    public static Project NewDefaultProject(string accountId, DateTimeOffset now) => new()
+    {
+        Id = Ids.New("prj"), AccountId = accountId, Name = DefaultProjectName, NormalizedName = ProjectNames.Normalize(DefaultProjectName),
+        CreatedAt = now,
+    };
 
     public async Task<Outcome<IReadOnlyList<Project>>> ListProjectsAsync(string accountId, CancellationToken cancellationToken)
     {
@@ -45,18 +48,27 @@ public sealed partial class RegistryService(
             return AccountService.NotFound(accountId);
         }
 
-        // Names are how people tell projects apart in lists and in the portal: two with one name would be a trap.
+        // Names are how people tell projects apart in lists and in the portal: two with one name would be a trap. The
+        // unique index on the folded name decides between concurrent creates; the check first only gives the usual
+        // refusal without a failed write.
         var trimmed = name!.Trim();
-        var lowered = trimmed.ToLowerInvariant();
-        if (await db.Projects.AnyAsync(p => p.AccountId == accountId && p.Name.ToLower() == lowered, cancellationToken))
+        var normalized = ProjectNames.Normalize(trimmed);
+        if (await db.Projects.AnyAsync(p => p.AccountId == accountId && p.NormalizedName == normalized, cancellationToken))
         {
-            return new PlatformError(ProblemCodes.ProjectExists,
-                $"Account '{accountId}' already has a project named '{trimmed}' (names compare case-insensitively); choose another name.");
+            return ProjectExists(accountId, trimmed);
         }
 
-        var project = new Project { Id = Ids.New("prj"), AccountId = accountId, Name = trimmed, CreatedAt = time.GetUtcNow() };
+        var project = new Project { Id = Ids.New("prj"), AccountId = accountId, Name = trimmed, NormalizedName = normalized, CreatedAt = time.GetUtcNow() };
         db.Projects.Add(project);
-        await db.SaveChangesAsync(cancellationToken);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException e) when (e.IsUniqueViolation())
+        {
+            return ProjectExists(accountId, trimmed);
+        }
+
         return project;
     }
 
@@ -315,12 +327,15 @@ public sealed partial class RegistryService(
 
     /// <summary>
     /// Frees a data space. With an <paramref name="instanceId"/> (an instance releasing itself), a data space bound to
-    /// another instance is refused; without one (the operator), any binding is removed.
+    /// another instance is refused; without one (the operator), any binding is removed. Guarded like a bind: the binding
+    /// is read and cleared in one transaction with the data space locked, so a bind that lands meanwhile is either seen
+    /// (and refused or released on purpose) or comes after — never wiped unseen.
     /// </summary>
     public async Task<Outcome<DataSpace>> ReleaseAsync(string accountId, string dataSpaceId, string? instanceId, string actor,
         CancellationToken cancellationToken)
     {
-        var dataSpace = await FindAsync(accountId, dataSpaceId, tracked: true, cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var dataSpace = await FindLockedAsync(accountId, dataSpaceId, cancellationToken);
         if (dataSpace is null)
         {
             return DataSpaceNotFound(dataSpaceId);
@@ -345,7 +360,8 @@ public sealed partial class RegistryService(
         }
 
         audit.Record(accountId, AuditActions.DataSpaceReleased, actor, detail: $"{dataSpace.Id} from {previous}");
-        await db.SaveChangesAsync(cancellationToken); // the change and its audit event: one SaveChanges, one commit
+        await db.SaveChangesAsync(cancellationToken); // the change and its audit event commit together
+        await transaction.CommitAsync(cancellationToken);
         return dataSpace;
     }
 
@@ -418,6 +434,10 @@ public sealed partial class RegistryService(
         var query = tracked ? db.DataSpaces : db.DataSpaces.AsNoTracking();
         return query.FirstOrDefaultAsync(d => d.Id == dataSpaceId && d.AccountId == accountId, cancellationToken);
     }
+
+    private static PlatformError ProjectExists(string accountId, string name) =>
+        new(ProblemCodes.ProjectExists,
+            $"Account '{accountId}' already has a project named '{name}' (names compare case-insensitively, in every alphabet); choose another name.");
 
     public static PlatformError DataSpaceNotFound(string? dataSpaceId) =>
         new(ProblemCodes.DataSpaceNotFound, $"There is no data space '{dataSpaceId}' in this account.");

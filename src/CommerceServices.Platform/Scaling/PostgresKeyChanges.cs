@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using CommerceServices.Platform.Accounts;
 using CommerceServices.Platform.Data;
 using CommerceServices.Platform.Observability;
@@ -7,28 +6,23 @@ using Npgsql;
 namespace CommerceServices.Platform.Scaling;
 
 /// <summary>
-/// Carries key changes between the nodes sharing one PostgreSQL database (R23) with <c>LISTEN/NOTIFY</c>. A change
-/// committed on this node (<see cref="KeyChangeFeed.Published"/>) is sent with <c>pg_notify</c> right after its
-/// commit; every node, this one too, listens on a connection of its own and drops the key from its caches when the
-/// notification comes. A node that loses that connection may have missed notifications: it drops every cached key,
-/// reconnects, and drops them again once listening. A notification lost anyway (a node killed between its commit and
-/// the send) is covered by the key cache's time limit, <c>Gateway:KeyCacheSeconds</c>.
+/// Hears the key changes of the nodes sharing one PostgreSQL database (R23) with <c>LISTEN/NOTIFY</c>. A change is
+/// notified inside its own transaction (<see cref="KeyChangeFeed.NotifyOtherNodesAsync"/>), so PostgreSQL delivers the
+/// notification exactly when the change commits; every node, this one too, listens on a connection of its own and drops
+/// the key from its caches when the notification comes. A node that loses that connection may have missed
+/// notifications: it drops every cached key, reconnects, and drops them again once listening.
 /// </summary>
 internal sealed partial class PostgresKeyChanges : BackgroundService
 {
-    /// <summary>NOTIFY channels are per database, so nodes of different databases on one server never mix.</summary>
-    public const string Channel = "commerce_key_changes";
+    private const string Channel = KeyChangeFeed.Channel;
 
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan ReconnectDelay = TimeSpan.FromMilliseconds(250);
 
-    private readonly Channel<string> _outgoing = System.Threading.Channels.Channel.CreateUnbounded<string>(
-        new UnboundedChannelOptions { SingleReader = true });
     private readonly KeyChangeFeed _feed;
     private readonly PlatformMetrics _metrics;
     private readonly ILogger<PostgresKeyChanges> _logger;
-    private readonly string _listenConnectionString = "";
-    private readonly NpgsqlDataSource? _sender;
+    private readonly string? _listenConnectionString;
 
     /// <summary>Does nothing unless the storage is PostgreSQL (configuration read at start, when the host is built).</summary>
     public PostgresKeyChanges(IConfiguration configuration, KeyChangeFeed feed, PlatformMetrics metrics, ILogger<PostgresKeyChanges> logger)
@@ -45,56 +39,19 @@ internal sealed partial class PostgresKeyChanges : BackgroundService
         var connectionString = PostgresTimeouts.Apply(storage.ConnectionString);
         // The listening connection is long-lived and owned here: outside the pool, so the pool never hands it out.
         _listenConnectionString = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
-        _sender = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 2 }.ConnectionString);
-        _feed.Published += Enqueue;
-    }
-
-    public override void Dispose()
-    {
-        _feed.Published -= Enqueue;
-        _sender?.Dispose();
-        base.Dispose();
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        _sender is null ? Task.CompletedTask : Task.WhenAll(ListenAsync(stoppingToken), SendAsync(_sender, stoppingToken));
+        _listenConnectionString is null ? Task.CompletedTask : ListenAsync(_listenConnectionString, stoppingToken);
 
-    private void Enqueue(string apiKey) => _outgoing.Writer.TryWrite(apiKey);
-
-    private async Task SendAsync(NpgsqlDataSource sender, CancellationToken stoppingToken)
-    {
-        try
-        {
-            await foreach (var apiKey in _outgoing.Reader.ReadAllAsync(stoppingToken))
-            {
-                try
-                {
-                    await using var command = sender.CreateCommand($"SELECT pg_notify('{Channel}', $1)");
-                    command.Parameters.Add(new NpgsqlParameter { Value = apiKey });
-                    await command.ExecuteNonQueryAsync(stoppingToken);
-                    _metrics.KeyChangeSent();
-                }
-                catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
-                {
-                    // The change is committed; the other nodes see it when their cached copy expires.
-                    LogSendFailed(_logger, e.GetType().Name);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // shutting down
-        }
-    }
-
-    private async Task ListenAsync(CancellationToken stoppingToken)
+    private async Task ListenAsync(string listenConnectionString, CancellationToken stoppingToken)
     {
         var listening = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await using var connection = new NpgsqlConnection(_listenConnectionString);
+                await using var connection = new NpgsqlConnection(listenConnectionString);
                 connection.Notification += (_, e) =>
                 {
                     _metrics.KeyChangeReceived();
@@ -161,8 +118,4 @@ internal sealed partial class PostgresKeyChanges : BackgroundService
     [LoggerMessage(EventId = 1302, Level = LogLevel.Warning,
         Message = "Lost the key-change connection ({ExceptionType}); dropped every cached key and reconnecting.")]
     private static partial void LogLost(ILogger logger, string exceptionType);
-
-    [LoggerMessage(EventId = 1303, Level = LogLevel.Warning,
-        Message = "Could not notify other nodes of a key change ({ExceptionType}); they apply it within Gateway:KeyCacheSeconds.")]
-    private static partial void LogSendFailed(ILogger logger, string exceptionType);
 }

@@ -45,15 +45,15 @@ public static class ProblemCodes
     public const string DataSpaceExists = "data_space_exists";
     public const string DataSpaceNotEmpty = "data_space_not_empty";
 
-    // First run and everyday use (issue 8): project names are unique in an account.
+    // First run and everyday use: project names are unique in an account.
     public const string ProjectExists = "project_exists";
 
-    // Correctness and shape (issue 15): a database error that is not an outage.
+    // Correctness and shape: a database error that is not an outage.
 
     /// <summary>500: the platform failed on an error of its own (a bug), logged with its exception; never a bad input.</summary>
     public const string InternalError = "internal_error";
 
-    // Payment Services (issue 10).
+    // Payment Services.
     public const string PaymentNotFound = "payment_not_found";
     public const string InvalidPaymentState = "invalid_payment_state";
     public const string AmountExceedsRemaining = "amount_exceeds_remaining";
@@ -72,11 +72,11 @@ public static class ProblemCodes
     /// </summary>
     public const string PaymentPending = "payment_pending";
 
-    // Gateway hardening (issue 9).
+    // Gateway hardening.
     public const string PublicKeyInUse = "public_key_in_use";
     public const string RequestLineTooLong = "request_line_too_long";
 
-    // Account portal (issue 11): users, invitations, account tokens.
+    // Account portal: users, invitations, account tokens.
     public const string InvalidAccountToken = "invalid_account_token";
     public const string OperatorOnly = "operator_only";
     public const string InvalidCredentials = "invalid_credentials";
@@ -87,7 +87,7 @@ public static class ProblemCodes
     public const string SignUpDisabled = "sign_up_disabled";
     public const string TokenNotFound = "token_not_found";
 
-    // Key generation (issue 14): the node's key generator is busy with other accounts' keys.
+    // Key generation: the node's key generator is busy with other accounts' keys.
     public const string KeyGenerationBusy = "key_generation_busy";
 
     // Operator console: operator users, their roles and their second factor.
@@ -137,13 +137,13 @@ public static class ProblemCatalog
         [ProblemCodes.DataSpaceExists] = (409, "A data space with this name exists in the project."),
         [ProblemCodes.DataSpaceNotEmpty] = (409, "The data space holds data or is bound to an instance."),
 
-        // First run and everyday use (issue 8).
+        // First run and everyday use.
         [ProblemCodes.ProjectExists] = (409, "The account has a project with this name."),
 
-        // Correctness and shape (issue 15).
+        // Correctness and shape.
         [ProblemCodes.InternalError] = (500, "The platform failed on an internal error."),
 
-        // Payment Services (issue 10).
+        // Payment Services.
         [ProblemCodes.PaymentNotFound] = (404, "The payment does not exist in this data space."),
         [ProblemCodes.InvalidPaymentState] = (409, "The payment's state does not allow this."),
         [ProblemCodes.AmountExceedsRemaining] = (409, "The amount is more than what is left on the payment."),
@@ -156,11 +156,11 @@ public static class ProblemCatalog
         [ProblemCodes.IdempotencyKeyInProgress] = (409, "A request with this idempotency key is still in progress."),
         [ProblemCodes.PaymentPending] = (503, "The payment's outcome is not known yet; retry with the same idempotency key."),
 
-        // Gateway hardening (issue 9).
+        // Gateway hardening.
         [ProblemCodes.PublicKeyInUse] = (409, "This public key is already registered for a key pair."),
         [ProblemCodes.RequestLineTooLong] = (414, "The request URL is too long."),
 
-        // Account portal (issue 11).
+        // Account portal.
         [ProblemCodes.InvalidAccountToken] = (401, "The account token is not valid or has been revoked."),
         [ProblemCodes.OperatorOnly] = (403, "Only the operator may make this call."),
         [ProblemCodes.InvalidCredentials] = (401, "The email or password is not right."),
@@ -171,7 +171,7 @@ public static class ProblemCatalog
         [ProblemCodes.SignUpDisabled] = (403, "Sign-up is turned off on this platform."),
         [ProblemCodes.TokenNotFound] = (404, "The account token does not exist."),
 
-        // Key generation (issue 14).
+        // Key generation.
         [ProblemCodes.KeyGenerationBusy] = (503, "The platform is busy making other key pairs; try again shortly."),
 
         // Operator console.

@@ -3,7 +3,7 @@ using CommerceServices.Cli.Commands;
 
 namespace CommerceServices.Cli.Tests.FirstRun;
 
-/// <summary>Issue 8, items 6–8 on the CLI: quota, unique project names, readable tables, store folders, no -0.</summary>
+/// <summary>What a newcomer meets on the CLI every day: quota, unique project names, readable tables, store folders, no -0.</summary>
 public sealed class EverydayCliTests(PlatformFixture platform) : IClassFixture<PlatformFixture>
 {
     [Fact]

@@ -5,7 +5,7 @@ using CommerceServices.Testing;
 namespace CommerceServices.Cli.Tests.FirstRun;
 
 /// <summary>
-/// Issue 8, item 1: the platform as a newcomer starts it — the built binary from another folder, <c>dotnet run</c>,
+/// The platform as a newcomer starts it — the built binary from another folder, <c>dotnet run</c>,
 /// <c>--help</c> — keeps one data folder relative to where it was started and finds its settings next to the binary.
 /// </summary>
 public sealed class PlatformProcessTests : IDisposable
@@ -93,7 +93,46 @@ public sealed class PlatformProcessTests : IDisposable
         }
     }
 
-    private async Task<(int ExitCode, string Output)> RunToEndAsync(ProcessStartInfo start)
+    [Fact]
+    public async Task BadSettings_ArePrintedAsTheirSentencesAlone_AndThePlatformExitsWithCode2()
+    {
+        var (exitCode, output) = await RunToEndAsync(ChildProcess.StartInfo("CommerceServices.Platform.dll",
+        [
+            "--Platform:PortalUrl=https://127.0.0.1:5080",
+            "--Registry:BaseQuota:Production=-1",
+            "--Gateway:RateLimitBurst=0",
+        ]), TimeSpan.FromSeconds(90));
+
+        Assert.True(exitCode == 2, $"exit code {exitCode}:\n{output}");
+        Assert.Contains("Platform:PortalUrl must be an http URL", output);
+        Assert.Contains("Registry:BaseQuota:Production must be a number of data spaces from 0 to 1000", output);
+        Assert.Contains("Gateway:RateLimitBurst", output);
+        Assert.DoesNotContain("   at ", output); // no stack trace
+        Assert.DoesNotContain("Unhandled exception", output);
+    }
+
+    [Fact]
+    public async Task ASecondPlatformOnTheSameSqliteDataFolder_RefusesToStart_NamingTheFolderAndPostgreSql()
+    {
+        var data = Path.Combine(_folder.FullName, "data");
+        await using var first = await PlatformProcess.StartAsync(data, new Dictionary<string, string?>());
+
+        var (exitCode, output) = await RunToEndAsync(ChildProcess.StartInfo("CommerceServices.Platform.dll",
+        [
+            $"--Platform:DataDirectory={data}",
+            "--Platform:PortalUrl=http://127.0.0.1:0",
+            "--Platform:ProductionGatewayUrl=http://127.0.0.1:0",
+            "--Platform:SandboxGatewayUrl=http://127.0.0.1:0",
+        ]), TimeSpan.FromSeconds(60));
+
+        Assert.True(exitCode == 3, $"exit code {exitCode}:\n{output}");
+        Assert.Contains(data, output);
+        Assert.Contains("PostgreSQL", output);
+        Assert.DoesNotContain("   at ", output);
+        Assert.False(first.HasExited);
+    }
+
+    private async Task<(int ExitCode, string Output)> RunToEndAsync(ProcessStartInfo start, TimeSpan? timeLimit = null)
     {
         start.WorkingDirectory = _folder.FullName;
         start.RedirectStandardOutput = true;
@@ -103,8 +142,18 @@ public sealed class PlatformProcessTests : IDisposable
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(timeout.Token);
+        using var timeout = new CancellationTokenSource(timeLimit ?? TimeSpan.FromMinutes(3));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            return (-1, $"still running after {timeLimit ?? TimeSpan.FromMinutes(3)}:\n{await stdout}{await stderr}");
+        }
+
         return (process.ExitCode, await stdout + await stderr);
     }
 

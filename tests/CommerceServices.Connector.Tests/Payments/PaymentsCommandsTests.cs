@@ -37,6 +37,24 @@ public sealed class PaymentsCommandsTests(ConnectorFixture platform) : IClassFix
     }
 
     [Fact]
+    public async Task Money_IsShownInOneFormat_AmountCapturedRefundedAlike()
+    {
+        var ids = await SandboxStoreWithPaymentsAsync();
+
+        var table = (await Cli("payments", "list", "--store", _temp.Store)).Expect(ExitCodes.Ok).Stdout;
+        var details = (await Cli("payments", "get", ids[0], "--store", _temp.Store)).Expect(ExitCodes.Ok).Stdout;
+
+        var captured = table.Split('\n').Single(l => l.Contains(ids[0], StringComparison.Ordinal));
+        Assert.Equal(2, captured.Split("12.50 EUR").Length - 1); // the amount and what was captured
+        Assert.Contains("0.00 EUR", captured, StringComparison.Ordinal); // nothing refunded
+        Assert.DoesNotContain("1250", table, StringComparison.Ordinal);
+        Assert.Contains("9.90 EUR", table, StringComparison.Ordinal);
+        Assert.DoesNotContain("1250", details, StringComparison.Ordinal);
+        Assert.Matches(@"captured\s+12\.50 EUR", details);
+        Assert.Matches(@"refunded\s+0\.00 EUR", details);
+    }
+
+    [Fact]
     public async Task Refusals_CarryThePlatformsCode_AndAMissingStoreIsAUsageError()
     {
         await SandboxStoreWithPaymentsAsync();

@@ -12,7 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CommerceServices.Platform.Tests.Accounts;
 
 /// <summary>
-/// Issue 14: platform-made key pairs are limited per account (429 with Retry-After, in the API and on the portal page),
+/// Platform-made key pairs are limited per account (429 with Retry-After, in the API and on the portal page),
 /// uploads are not, and the generation runs on its own threads behind a bounded queue, so gateway calls go on while
 /// keys are being made and a full queue refuses at once (503).
 /// </summary>

@@ -153,7 +153,7 @@ public abstract class ManagementApiTests(PlatformFixture fixture)
     public async Task ConcurrentCreates_LeaveExactlyOneActivePairPerEnvironment()
     {
         var id = await CreateAccountAsync();
-        // Uploads: twelve platform-made pairs at once for one account are over its generation limit (issue 14), and the
+        // Uploads: twelve platform-made pairs at once for one account are over its generation limit, and the
         // race on the active slot is the same whoever made the key.
         var publicKeys = Enumerable.Range(0, 12).Select(_ =>
         {

@@ -4,13 +4,15 @@ using System.Text.RegularExpressions;
 using CommerceServices.Platform.Data;
 using CommerceServices.Protocol;
 using CommerceServices.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CommerceServices.Platform.Tests.FirstRun;
 
 /// <summary>
-/// Issue 8, what a newcomer meets through the management API: expected conflicts in the log, unique project names,
+/// What a newcomer meets through the management API: expected conflicts in the log, unique project names,
 /// one time format, bad JSON naming the field, operator-token refusals saying how to pass the token.
 /// </summary>
 public abstract partial class FirstRunApiTests(PlatformFixture fixture)
@@ -139,6 +141,41 @@ public abstract partial class FirstRunApiTests(PlatformFixture fixture)
         }
     }
 
+    [Theory]
+    [InlineData("Åland", "åland")] // SQLite's lower() folds ASCII only
+    [InlineData("Ꭰ-team", "ꭰ-TEAM")] // Cherokee has case too
+    [InlineData("ΟΔΟΣ", "οδο\u03C2")] // capital sigma and the final small sigma
+    public async Task ProjectNames_CompareCaseInsensitively_InEveryAlphabet(string first, string second)
+    {
+        var account = await AccountAsync();
+
+        using var created = await Api.PostJsonAsync($"/api/v1/accounts/{account}/projects", new { name = first });
+        using var again = await Api.PostJsonAsync($"/api/v1/accounts/{account}/projects", new { name = second });
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal(ProblemCodes.ProjectExists, await again.ProblemCodeAsync());
+    }
+
+    [Fact]
+    public async Task ProjectsCreatedAtOnceWithOneName_AreOneProject_TheOthersAreRefused()
+    {
+        var account = await AccountAsync();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            Api.PostJsonAsync($"/api/v1/accounts/{account}/projects", new { name = i % 2 == 0 ? "Launch" : "LAUNCH" })));
+
+        Assert.Equal(1, answers.Count(a => a.StatusCode == HttpStatusCode.Created));
+        Assert.All(answers.Where(a => a.StatusCode != HttpStatusCode.Created), a => Assert.Equal(HttpStatusCode.Conflict, a.StatusCode));
+        foreach (var answer in answers)
+        {
+            answer.Dispose();
+        }
+
+        var projects = (await (await Api.GetAsync($"/api/v1/accounts/{account}/projects")).ReadNodeAsync()).AsArray();
+        Assert.Single(projects, p => p!["name"]!.GetValue<string>().Equals("launch", StringComparison.OrdinalIgnoreCase));
+    }
+
     private async Task<string> AccountAsync() =>
         (await (await Api.PostJsonAsync("/api/v1/accounts", new { email = $"fr-{Guid.NewGuid():N}@example.com" })).ReadNodeAsync())["id"]!.GetValue<string>();
 
@@ -165,5 +202,58 @@ public sealed class GeneratedOperatorTokenTests
         Assert.Contains(tokenFile, problem["detail"]!.GetValue<string>());
         Assert.Contains(platform.Logs.Lines, l => l.Contains(tokenFile, StringComparison.Ordinal) && l.Contains("COMMERCE_SERVICES_TOKEN", StringComparison.Ordinal));
         Assert.Equal("*", (await File.ReadAllLinesAsync(Path.Combine(platform.DataDirectory, ".gitignore"))).Last(l => l.Length > 0));
+    }
+
+    [Fact]
+    public async Task ACallerOnAnotherMachine_IsNotToldWhereTheTokenFileIs_ACallerOnThisMachineIs()
+    {
+        await using var platform = await PlatformHost.StartAsync(settings: new Dictionary<string, string?> { ["Platform:OperatorToken"] = "" },
+            services: s => s.AddSingleton<IStartupFilter>(new RemoteCallerFilter()));
+        var tokenFile = Path.Combine(platform.DataDirectory, "operator-token");
+        using var remote = new HttpClient { BaseAddress = platform.PortalUrl };
+        remote.DefaultRequestHeaders.Add(RemoteCallerFilter.Header, "203.0.113.7");
+        using var remoteWrong = new HttpClient { BaseAddress = platform.PortalUrl };
+        remoteWrong.DefaultRequestHeaders.Add(RemoteCallerFilter.Header, "2001:db8::7");
+        remoteWrong.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "not-the-token");
+        using var local = new HttpClient { BaseAddress = platform.PortalUrl };
+
+        var fromAfar = await (await remote.GetAsync("/api/v1/accounts")).ReadNodeAsync();
+        var wrongFromAfar = await (await remoteWrong.GetAsync("/api/v1/accounts")).ReadNodeAsync();
+        var fromHere = await (await local.GetAsync("/api/v1/accounts")).ReadNodeAsync();
+
+        Assert.Equal(ProblemCodes.MissingOperatorToken, fromAfar["code"]!.GetValue<string>());
+        Assert.Equal(ProblemCodes.InvalidOperatorToken, wrongFromAfar["code"]!.GetValue<string>());
+        foreach (var problem in new[] { fromAfar, wrongFromAfar })
+        {
+            var detail = problem["detail"]!.GetValue<string>();
+            Assert.DoesNotContain(platform.DataDirectory, detail);
+            Assert.DoesNotContain(tokenFile, problem.ToJsonString());
+            Assert.Contains("--token", detail);
+        }
+
+        Assert.Contains(tokenFile, fromHere["detail"]!.GetValue<string>());
+    }
+
+    /// <summary>
+    /// Makes a request look as if it came from the address in a header: every test client is on loopback, and the point
+    /// here is what a caller from another machine is told.
+    /// </summary>
+    private sealed class RemoteCallerFilter : IStartupFilter
+    {
+        public const string Header = "x-test-remote-address";
+
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, nextMiddleware) =>
+            {
+                if (context.Request.Headers.TryGetValue(Header, out var address))
+                {
+                    context.Connection.RemoteIpAddress = System.Net.IPAddress.Parse(address.ToString());
+                }
+
+                return nextMiddleware(context);
+            });
+            next(app);
+        };
     }
 }

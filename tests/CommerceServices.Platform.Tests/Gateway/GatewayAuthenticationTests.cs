@@ -53,6 +53,11 @@ public sealed class GatewayAuthenticationTests(GatewayFixture fixture) : IClassF
             Sig(f.Sandbox.SignRaw(TestKey.Base64Url("not json"u8.ToArray()), TestKey.Encode(new { exp = TestKey.Now + 60 }))))),
         new("payload is not JSON", ProblemCodes.MalformedSignature, f => Sandbox(Key(f.Sandbox.ApiKey),
             Sig(f.Sandbox.SignRaw(TestKey.Encode(new { alg = "RS256" }), TestKey.Base64Url("{\"exp\":"u8.ToArray()))))),
+        // RFC 7519 §7.2: the header and the claims are UTF-8 JSON; a byte that is no UTF-8 is a broken token, not a claim.
+        new("payload is JSON with a byte that is not UTF-8", ProblemCodes.MalformedSignature, f => Sandbox(Key(f.Sandbox.ApiKey),
+            Sig(f.Sandbox.SignRaw(TestKey.Encode(new { alg = "RS256" }), TestKey.Base64Url(NotUtf8($"{{\"exp\":{TestKey.Now + 60},\"x\":\"\u00ff\"}}")))))),
+        new("header is JSON with a byte that is not UTF-8", ProblemCodes.MalformedSignature, f => Sandbox(Key(f.Sandbox.ApiKey),
+            Sig(f.Sandbox.SignRaw(TestKey.Base64Url(NotUtf8("{\"alg\":\"RS256\",\"kid\":\"\u00ff\"}")), TestKey.Encode(new { exp = TestKey.Now + 60 }))))),
         new("token of 16 KiB", ProblemCodes.MalformedSignature, f => Sandbox(Key(f.Sandbox.ApiKey),
             Sig(f.Sandbox.Sign(new { alg = "RS256" }, new { exp = TestKey.Now + 60, pad = new string('x', 16_000) })))),
         new("alg none, unsigned", ProblemCodes.UnsupportedAlgorithm, f => Sandbox(Key(f.Sandbox.ApiKey),
@@ -366,6 +371,9 @@ public sealed class GatewayAuthenticationTests(GatewayFixture fixture) : IClassF
         request.Headers.TryAddWithoutValidation(GatewayHeaders.Signature, token);
         return await Http.SendAsync(request);
     }
+
+    /// <summary>The text in Latin-1: every character above U+007F becomes one byte that UTF-8 never starts a character with alone.</summary>
+    private static byte[] NotUtf8(string text) => Encoding.Latin1.GetBytes(text);
 
     private static string Hs256(TestKey key)
     {

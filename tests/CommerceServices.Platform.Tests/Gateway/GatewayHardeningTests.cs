@@ -16,7 +16,7 @@ using Microsoft.Extensions.Options;
 namespace CommerceServices.Platform.Tests.Gateway;
 
 /// <summary>
-/// The hardening of issue 9, each through real HTTP: the exact rate limit, failure throttling, one public key per pair,
+/// The gateway's hardening, each through real HTTP: the exact rate limit, failure throttling, one public key per pair,
 /// long URLs answered with a problem, refusals a hook may take over, and options that stop the start.
 /// </summary>
 public sealed class GatewayHardeningTests
@@ -273,7 +273,7 @@ public sealed class GatewayHardeningTests
     });
 }
 
-/// <summary>The exact rate limit of issue 9, measured through real HTTP with nothing else running beside it.</summary>
+/// <summary>The exact rate limit, measured through real HTTP with nothing else running beside it.</summary>
 [Collection(TimingCollection.Name)]
 public sealed class GatewayRateLimitTests
 {

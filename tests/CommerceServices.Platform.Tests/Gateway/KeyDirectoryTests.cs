@@ -141,6 +141,30 @@ public sealed class KeyDirectoryTests : IAsyncLifetime
         Assert.Null(keys.TryGetFresh(apiKey)); // the next request reads the row again
     }
 
+    [Fact]
+    public async Task ARevocationLandingWhileAReadIsStored_IsNotUndoneByThatRead()
+    {
+        var apiKey = await AddKeyPairAsync();
+        using var keys = NewDirectory();
+        var revoked = false;
+        keys.WhileStoring = stored =>
+        {
+            if (stored == apiKey && !revoked)
+            {
+                // The row was read before this revocation committed; the revocation drops the key right after its commit.
+                revoked = true;
+                RevokeInDatabaseOnlyAsync(apiKey).GetAwaiter().GetResult();
+                keys.Forget(apiKey);
+            }
+        };
+
+        Assert.True((await keys.FindAsync(apiKey, CancellationToken.None))!.IsUsableAt(DateTimeOffset.UtcNow)); // read before
+        keys.WhileStoring = null;
+
+        Assert.True(revoked);
+        Assert.False((await keys.FindAsync(apiKey, CancellationToken.None))!.IsUsableAt(DateTimeOffset.UtcNow));
+    }
+
     private KeyDirectory NewDirectory(int cacheSize = 100_000, double cacheSeconds = 60) =>
         new(_services.GetRequiredService<IServiceScopeFactory>(), _changes, _clock,
             Options.Create(new GatewayOptions { KeyCacheSize = cacheSize, KeyCacheSeconds = cacheSeconds }),

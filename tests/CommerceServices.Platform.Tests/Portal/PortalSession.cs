@@ -14,9 +14,10 @@ public sealed partial class PortalSession : IDisposable
 {
     private readonly HttpClient _http;
 
-    public PortalSession(PlatformHost host)
+    /// <param name="cookies">Another session's cookies: the same browser talking to another node of the platform.</param>
+    public PortalSession(PlatformHost host, CookieContainer? cookies = null)
     {
-        Cookies = new CookieContainer();
+        Cookies = cookies ?? new CookieContainer();
         _http = new HttpClient(new HttpClientHandler { CookieContainer = Cookies, AllowAutoRedirect = false }) { BaseAddress = host.PortalUrl };
     }
 

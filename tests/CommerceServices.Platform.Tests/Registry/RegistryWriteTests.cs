@@ -116,6 +116,34 @@ public sealed class RegistryWriteTests
         Assert.DoesNotContain(host.Logs.Lines, l => l.Contains("Storage unavailable", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(StorageProvider.Sqlite)]
+    [InlineData(StorageProvider.PostgreSql)]
+    public async Task Release_ReadsTheBindingInItsOwnTransaction_SoABindThatLandedMeanwhileIsNeverWiped(StorageProvider provider)
+    {
+        var probe = new DatabaseProbe();
+        await using var host = await PlatformHost.StartAsync(provider, services: probe.AddTo);
+        var (account, dataSpace) = await DataSpaceAsync(host, "testing");
+        Assert.True((await RegistryAsync(host, r => r.BindInstanceAsync(account, dataSpace, "shop-x", "test", default))).Error is null);
+        probe.BeforeNextTransaction(async () =>
+        {
+            // While shop-x's first release is under way, a second release of shop-x completes and shop-y binds the data space.
+            Assert.True((await RegistryAsync(host, r => r.ReleaseAsync(account, dataSpace, "shop-x", "test", default))).Error is null);
+            Assert.True((await RegistryAsync(host, r => r.BindInstanceAsync(account, dataSpace, "shop-y", "test", default))).Error is null);
+        });
+
+        await RegistryAsync(host, r => r.ReleaseAsync(account, dataSpace, "shop-x", "test", default));
+
+        var after = await RegistryAsync(host, r => r.GetDataSpaceAsync(account, dataSpace, default));
+        Assert.Equal("shop-y", after.Value!.DataSpace.InstanceId);
+    }
+
+    private static async Task<T> RegistryAsync<T>(PlatformHost host, Func<RegistryService, Task<T>> call)
+    {
+        await using var scope = host.Services.CreateAsyncScope();
+        return await call(scope.ServiceProvider.GetRequiredService<RegistryService>());
+    }
+
     private static async Task<(string Account, string DataSpace)> DataSpaceAsync(PlatformHost host, string type)
     {
         using var created = await host.Management.PostAsJsonAsync("/api/v1/accounts", new { email = $"{Guid.NewGuid():N}@example.com" });

@@ -12,6 +12,7 @@ internal sealed class ProjectConfiguration : IEntityTypeConfiguration<Project>
         builder.HasKey(p => p.Id);
         builder.Property(p => p.Name).IsRequired();
         builder.HasIndex(p => p.AccountId);
+        builder.HasIndex(p => new { p.AccountId, p.NormalizedName }).IsUnique();
         builder.HasOne<Account>().WithMany().HasForeignKey(p => p.AccountId).OnDelete(DeleteBehavior.Cascade);
         builder.HasMany(p => p.DataSpaces).WithOne().HasForeignKey(d => d.ProjectId).OnDelete(DeleteBehavior.Cascade);
     }

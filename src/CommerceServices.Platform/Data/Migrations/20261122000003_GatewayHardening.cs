@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace CommerceServices.Platform.Data.Migrations;
 
 /// <summary>
-/// Issue 9: the fingerprint of each registered public key, unique, so one public key belongs to one pair only
+/// Gateway hardening: the fingerprint of each registered public key, unique, so one public key belongs to one pair only
 /// (<c>public_key_in_use</c>); and the Magento Cloud id a data space records. Keys that exist already get their
 /// fingerprint at start-up (<see cref="Accounts.KeyFingerprints.BackfillAsync"/>): a SHA-256 cannot be computed in SQL
 /// that SQLite and PostgreSQL both read, and the column may stay empty until then because the unique index ignores nulls.

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Text.Unicode;
 using System.Text.Json;
 using CommerceServices.Protocol;
 using CommerceServices.Protocol.Tokens;
@@ -136,8 +137,17 @@ internal readonly record struct CompactJws(string SigningInput, byte[] Signature
     {
         try
         {
+            // JSON in UTF-8 (RFC 7519 §7.2): the JSON reader checks string contents only when a value is read as a string,
+            // so a byte that is no UTF-8 inside a claim nobody reads would pass unseen.
+            var bytes = Base64Url.DecodeFromChars(part);
+            if (!Utf8.IsValid(bytes))
+            {
+                message = $"The JWT's {name} is not UTF-8 text; a JWT's header and payload are JSON in UTF-8 (RFC 7519).";
+                return null;
+            }
+
             // One JSON value and nothing after it (a second object or junk is a JsonException), and that value an object.
-            var document = JsonDocument.Parse(Base64Url.DecodeFromChars(part), Strict);
+            var document = JsonDocument.Parse(bytes, Strict);
             if (document.RootElement.ValueKind == JsonValueKind.Object)
             {
                 message = null;

@@ -236,7 +236,7 @@ internal sealed partial class GatewayAuthenticator(
         return new Verdict(null, null, jws.Expires + skew);
     }
 
-    /// <summary>A time refusal always names the gateway's clock and points at the instance's (issue 9).</summary>
+    /// <summary>A time refusal always names the gateway's clock and points at the instance's.</summary>
     private static Verdict ClockRefusal(string code, DateTimeOffset now, string what, string why) =>
         new(code, $"{what}. The gateway's clock reads {now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)}; " +
                   $"{why}: set it right (turn on NTP time sync) and sign a new token.", 0);

@@ -101,6 +101,9 @@ public sealed partial class KeyDirectory : IDisposable
     /// <summary>Every cached key was dropped.</summary>
     public event Action? Cleared;
 
+    /// <summary>Runs while a key just read from the database is being stored: tests land a revocation there.</summary>
+    internal Action<string>? WhileStoring { get; set; }
+
     /// <summary>Cached keys, known and unknown (approximate while other threads add and evict).</summary>
     public int Count => Volatile.Read(ref _count);
 
@@ -202,6 +205,12 @@ public sealed partial class KeyDirectory : IDisposable
         }
     }
 
+    /// <summary>
+    /// Caches what a read found, unless a drop came after the read began (the row may predate the revocation that
+    /// dropped it). A drop counts first, then removes; a store adds first, then looks at the count: whichever way the two
+    /// interleave, the entry does not outlive the drop — either the store sees the drop and takes its own entry back,
+    /// or the drop's removal comes after the add and removes it.
+    /// </summary>
     private void Store(string apiKey, Entry entry, long invalidationsBeforeRead)
     {
         if (Volatile.Read(ref _invalidations) != invalidationsBeforeRead)
@@ -211,7 +220,23 @@ public sealed partial class KeyDirectory : IDisposable
 
         var added = false;
         _entries.AddOrUpdate(apiKey, _ => { added = true; return entry; }, (_, _) => { added = false; return entry; });
-        if (added && Interlocked.Increment(ref _count) > _capacity)
+        if (added)
+        {
+            Interlocked.Increment(ref _count);
+        }
+
+        WhileStoring?.Invoke(apiKey);
+        if (Volatile.Read(ref _invalidations) != invalidationsBeforeRead)
+        {
+            if (_entries.TryRemove(new KeyValuePair<string, Entry>(apiKey, entry)))
+            {
+                Interlocked.Decrement(ref _count);
+            }
+
+            return;
+        }
+
+        if (added && Volatile.Read(ref _count) > _capacity)
         {
             EvictLeastRecentlyUsed();
         }

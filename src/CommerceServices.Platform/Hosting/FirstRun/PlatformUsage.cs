@@ -75,8 +75,13 @@ public static class PlatformUsage
         output.WriteLine($"Operator token: {(string.IsNullOrEmpty(configuration["Platform:OperatorToken"])
             ? $"generated at first start into {Path.Combine(dataFolder, Operator.OperatorCredentials.FileName)}"
             : "Platform:OperatorToken")}; the CLI takes it with --token or COMMERCE_SERVICES_TOKEN.");
-        output.WriteLine("Each listener answers GET /healthz with 200 once the platform is ready. Docs: README.md, docs/design.md.");
+        output.WriteLine("Each listener answers GET /healthz with 200 once the platform is ready. Docs: README.md, docs/configuration.md.");
         output.WriteLine("Telemetry: the standard OTEL_* variables (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_TRACES_SAMPLER, OTEL_SERVICE_NAME, …);");
         output.WriteLine("GET /metrics (Prometheus) and GET /docs (API reference) on the portal listener. Docs: docs/observability.md.");
+        output.WriteLine();
+        output.WriteLine("Exit codes:");
+        output.WriteLine($"  {PlatformExitCodes.Stopped}  stopped (or this text printed)");
+        output.WriteLine($"  {PlatformExitCodes.InvalidSettings}  a setting is invalid: each is named on stderr with what it must be; nothing was started");
+        output.WriteLine($"  {PlatformExitCodes.DataFolderInUse}  another platform process uses this SQLite data folder (several nodes need PostgreSQL)");
     }
 }

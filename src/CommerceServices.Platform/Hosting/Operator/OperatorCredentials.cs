@@ -1,3 +1,4 @@
+using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
@@ -19,11 +20,19 @@ public sealed partial class OperatorCredentials(IOptions<PlatformOptions> option
     /// <summary>Whether the token comes from configuration rather than the generated file.</summary>
     public bool IsConfigured => !string.IsNullOrWhiteSpace(options.Value.OperatorToken);
 
-    /// <summary>How a client passes the token, for the messages of the management API, the log and the CLI.</summary>
-    public string HowToPass =>
-        (IsConfigured ? "Use the token set in Platform:OperatorToken" : $"The token is in {TokenFilePath}")
+    /// <summary>
+    /// How <paramref name="caller"/> passes the token, for the management API's refusals. Only a caller on this machine is told the token file's path: to
+    /// anyone else it would describe the server's file system, and the file is of no use to them from where they are.
+    /// </summary>
+    public string HowToPassTo(IPAddress? caller) =>
+        (IsConfigured ? "Use the token set in Platform:OperatorToken"
+            : IsLoopback(caller) ? $"The token is in {TokenFilePath}"
+            : $"The token is in the file '{FileName}' of the platform's data folder, on the platform's machine; ask its operator")
         + ": pass it to the CLI with '--token <token>' or the COMMERCE_SERVICES_TOKEN environment variable "
         + "(export COMMERCE_SERVICES_TOKEN=$(cat <file>)), or send 'Authorization: Bearer <token>'.";
+
+    private static bool IsLoopback(IPAddress? address) =>
+        address is not null && IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
 
     /// <summary>Loads or creates the token. Called once at start-up, before the listeners open.</summary>
     public void Initialize()

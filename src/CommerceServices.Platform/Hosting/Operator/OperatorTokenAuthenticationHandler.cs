@@ -59,9 +59,10 @@ internal sealed class OperatorTokenAuthenticationHandler(
         Response.Headers[HeaderNames.WWWAuthenticate] = result.Failure is null
             ? "Bearer realm=\"commerce-services\""
             : "Bearer realm=\"commerce-services\", error=\"invalid_token\"";
+        var howToPass = credentials.HowToPassTo(Context.Connection.RemoteIpAddress);
         await Problems.WriteAsync(Context, code, code == ProblemCodes.MissingOperatorToken
-            ? $"This call needs the operator token. {credentials.HowToPass}"
-            : $"The operator token sent does not match this platform's. {credentials.HowToPass}");
+            ? $"This call needs the operator token. {howToPass}"
+            : $"The operator token sent does not match this platform's. {howToPass}");
     }
 }
 

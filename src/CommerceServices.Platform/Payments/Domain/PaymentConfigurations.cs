@@ -14,7 +14,7 @@ internal sealed class PaymentConfiguration : IEntityTypeConfiguration<Payment>
         builder.Property(p => p.Status).IsRequired();
         builder.Property(p => p.Version).IsConcurrencyToken();
         builder.HasIndex(p => p.DataSpaceId);
-        // One copy of an origin per data space: what makes copying again a no-op (R18, issue 8).
+        // One copy of an origin per data space: what makes copying again a no-op (R18).
         builder.HasIndex(p => new { p.DataSpaceId, p.OriginId }).IsUnique();
         builder.HasOne<DataSpace>().WithMany().HasForeignKey(p => p.DataSpaceId).OnDelete(DeleteBehavior.Cascade);
         builder.HasMany(p => p.Refunds).WithOne().HasForeignKey(r => r.PaymentId).OnDelete(DeleteBehavior.Cascade);

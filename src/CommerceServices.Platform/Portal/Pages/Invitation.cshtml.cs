@@ -11,7 +11,7 @@ public sealed class InvitationModel(UserService users) : PortalPageModel
 
     public async Task<IActionResult> OnGetAsync(string secret, CancellationToken ct)
     {
-        Response.Headers.CacheControl = "no-store";
+        NoStore();
         var invitation = await users.FindInvitationAsync(secret, ct);
         InvitedEmail = invitation.Value?.Email;
         if (InvitedEmail is null)
@@ -24,7 +24,7 @@ public sealed class InvitationModel(UserService users) : PortalPageModel
 
     public async Task<IActionResult> OnPostAsync(string secret, string? password, CancellationToken ct)
     {
-        Response.Headers.CacheControl = "no-store";
+        NoStore();
         var outcome = await users.AcceptInvitationAsync(secret, password, ct);
         if (outcome.Error is { } error)
         {

@@ -10,10 +10,10 @@ public sealed class KeyIssuedModel(OneTimeHandoff handoff) : PortalPageModel
 
     public string PemBase64 => Convert.ToBase64String(Encoding.ASCII.GetBytes(Entry!.Secret));
 
-    public IActionResult OnGet(string handle)
+    public async Task<IActionResult> OnGetAsync(string handle, CancellationToken ct)
     {
         NoStore();
-        Entry = handoff.Take(UserId, handle);
+        Entry = await handoff.TakeAsync(UserId, handle, ct);
         if (Entry is null)
         {
             Response.StatusCode = StatusCodes.Status410Gone;

@@ -30,7 +30,7 @@ public sealed class KeysModel(KeyPairService keys, OneTimeHandoff handoff, TimeP
         }
 
         var outcome = await keys.CreateAsync(AccountId, environment, publicKeyPem: null, Actor, ct);
-        return Issued(outcome);
+        return await IssuedAsync(outcome, ct);
     }
 
     public async Task<IActionResult> OnPostRollAsync(string? environment, int graceSeconds, CancellationToken ct)
@@ -41,7 +41,7 @@ public sealed class KeysModel(KeyPairService keys, OneTimeHandoff handoff, TimeP
             await LoadAsync(ct);
         }
 
-        return Issued(outcome);
+        return await IssuedAsync(outcome, ct);
     }
 
     public async Task<IActionResult> OnPostUploadAsync(string? environment, string? publicKey, CancellationToken ct)
@@ -61,7 +61,7 @@ public sealed class KeysModel(KeyPairService keys, OneTimeHandoff handoff, TimeP
         return LocalRedirect("/keys");
     }
 
-    private IActionResult Issued(Hosting.Outcome<IssuedKeyPair> outcome)
+    private async Task<IActionResult> IssuedAsync(Hosting.Outcome<IssuedKeyPair> outcome, CancellationToken ct)
     {
         if (outcome.Error is { } error)
         {
@@ -73,8 +73,8 @@ public sealed class KeysModel(KeyPairService keys, OneTimeHandoff handoff, TimeP
         }
 
         var issued = outcome.Value!;
-        var handle = handoff.Put(UserId, new HandoffEntry(issued.Key.ApiKey, issued.PrivateKeyPem!, issued.Key.Environment.ToName(),
-            issued.Previous?.ApiKey));
+        var handle = await handoff.PutAsync(UserId, new HandoffEntry(issued.Key.ApiKey, issued.PrivateKeyPem!, issued.Key.Environment.ToName(),
+            issued.Previous?.ApiKey), ct);
         return LocalRedirect($"/keys/issued/{handle}");
     }
 

@@ -6,10 +6,10 @@ public sealed class TokenIssuedModel(OneTimeHandoff handoff) : PortalPageModel
 {
     public HandoffEntry? Entry { get; private set; }
 
-    public IActionResult OnGet(string handle)
+    public async Task<IActionResult> OnGetAsync(string handle, CancellationToken ct)
     {
         NoStore();
-        Entry = handoff.Take(UserId, handle);
+        Entry = await handoff.TakeAsync(UserId, handle, ct);
         if (Entry is null)
         {
             Response.StatusCode = StatusCodes.Status410Gone;

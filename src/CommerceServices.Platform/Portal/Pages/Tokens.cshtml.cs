@@ -23,7 +23,7 @@ public sealed class TokensModel(AccountTokenService tokens, OneTimeHandoff hando
             return Page();
         }
 
-        var handle = handoff.Put(UserId, new HandoffEntry(outcome.Value!.Token.Name, outcome.Value.Secret));
+        var handle = await handoff.PutAsync(UserId, new HandoffEntry(outcome.Value!.Token.Name, outcome.Value.Secret), ct);
         return LocalRedirect($"/tokens/issued/{handle}");
     }
 

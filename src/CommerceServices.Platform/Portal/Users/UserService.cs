@@ -6,7 +6,6 @@ using CommerceServices.Platform.Data;
 using CommerceServices.Platform.Hosting;
 using CommerceServices.Protocol;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
 namespace CommerceServices.Platform.Portal.Users;
@@ -363,51 +362,6 @@ public sealed class UserService(
 
 /// <summary>An invitation and the secret of its link (the only place the secret exists).</summary>
 public sealed record IssuedInvitation(Invitation Invitation, string Secret);
-
-/// <summary>
-/// Failed sign-ins for emails that have no user, kept in memory so they lock exactly like real ones. Losing them on
-/// restart only unlocks emails nobody owns.
-/// </summary>
-public sealed class SignInFailures : IDisposable
-{
-    // Bounded: the per-IP sign-in rate limit keeps it small; the bound keeps a spray of made-up emails from growing it.
-    private readonly MemoryCache cache = new(new MemoryCacheOptions { SizeLimit = 100_000 });
-
-    public void Dispose() => cache.Dispose();
-
-    public DateTimeOffset? Fail(string email, DateTimeOffset now)
-    {
-        var key = (nameof(SignInFailures), email);
-        var entry = cache.GetOrCreate(key, e =>
-        {
-            e.AbsoluteExpirationRelativeToNow = UserService.LockoutDuration;
-            e.Size = 1;
-            return new Entry();
-        })!;
-        lock (entry)
-        {
-            if (entry.LockedUntil is { } locked && locked > now)
-            {
-                return locked;
-            }
-
-            if (++entry.Failures >= UserService.FailuresBeforeLockout)
-            {
-                entry.Failures = 0;
-                entry.LockedUntil = now + UserService.LockoutDuration;
-                return entry.LockedUntil;
-            }
-
-            return null;
-        }
-    }
-
-    private sealed class Entry
-    {
-        public int Failures;
-        public DateTimeOffset? LockedUntil;
-    }
-}
 
 public static class PortalAuditActions
 {
