@@ -137,9 +137,9 @@ public sealed class OperatorService(
             return lockedUntil is { } until ? Locked(until) : InvalidCredentials();
         }
 
-        if (user.LockedUntil is { } locked && locked > now)
+        if (await ReserveAttemptAsync(user, now, password ?? "", cancellationToken) is { } locked)
         {
-            return Locked(locked);
+            return locked;
         }
 
         var verified = hasher.VerifyHashedPassword(user, user.PasswordHash, password ?? "");
@@ -155,13 +155,14 @@ public sealed class OperatorService(
 
         if (user.TotpSecret is null)
         {
-            await SucceedAsync(user, now, "password", cancellationToken);
-        }
-        else
-        {
-            await db.SaveChangesAsync(cancellationToken);
+            return await SucceedAsync(user, now, "password", cancellationToken) ?? (Outcome<OperatorUser>)user;
         }
 
+        // A right password is not a failure, but it does not wipe out failed codes either (that would let a holder of the
+        // password try codes without end): this attempt alone is taken back; the second factor then counts its own.
+        await db.Set<OperatorUser>().Where(o => o.Id == user.Id && o.FailedSignIns > 0)
+            .ExecuteUpdateAsync(u => u.SetProperty(o => o.FailedSignIns, o => o.FailedSignIns - 1), cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
         return user;
     }
 
@@ -178,17 +179,23 @@ public sealed class OperatorService(
             return new PlatformError(ProblemCodes.InvalidCredentials, "Sign in again with your email and password.");
         }
 
-        if (user.LockedUntil is { } locked && locked > now)
+        if (await ReserveAttemptAsync(user, now, typedSecret: null, cancellationToken) is { } locked)
         {
-            return Locked(locked);
+            return locked;
         }
 
         var typed = (code ?? "").Replace(" ", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal).Trim().ToLowerInvariant();
         if (typed.Length == Totp.Digits && Totp.Verify(Secrets.Unprotect(user.TotpSecret), typed, now, user.LastTotpStep) is { } step)
         {
-            user.LastTotpStep = step;
-            await SucceedAsync(user, now, "authenticator code", cancellationToken);
-            return user;
+            // Each code once, also against a second request with the same code at the same moment: the step moves on
+            // only from an older one, in one conditional update.
+            var first = await db.Set<OperatorUser>()
+                .Where(o => o.Id == user.Id && (o.LastTotpStep == null || o.LastTotpStep < step))
+                .ExecuteUpdateAsync(u => u.SetProperty(o => o.LastTotpStep, step), cancellationToken);
+            if (first == 1)
+            {
+                return await SucceedAsync(user, now, "authenticator code", cancellationToken) ?? (Outcome<OperatorUser>)user;
+            }
         }
 
         if (typed.Length > Totp.Digits)
@@ -201,8 +208,7 @@ public sealed class OperatorService(
             {
                 var left = await db.Set<OperatorRecoveryCode>().CountAsync(c => c.OperatorId == user.Id && c.UsedAt == null, cancellationToken);
                 audit.Record(AuditLog.PlatformAccountId, OperatorAuditActions.RecoveryCodeUsed, user.Actor, detail: $"{left} left", subject: user.Email);
-                await SucceedAsync(user, now, "recovery code", cancellationToken);
-                return user;
+                return await SucceedAsync(user, now, "recovery code", cancellationToken) ?? (Outcome<OperatorUser>)user;
             }
         }
 
@@ -348,28 +354,84 @@ public sealed class OperatorService(
     public Task<int> RecoveryCodesLeftAsync(string operatorId, CancellationToken cancellationToken) =>
         db.Set<OperatorRecoveryCode>().CountAsync(c => c.OperatorId == operatorId && c.UsedAt == null, cancellationToken);
 
-    private async Task SucceedAsync(OperatorUser user, DateTimeOffset now, string how, CancellationToken cancellationToken)
+    /// <summary>
+    /// Counts one attempt (a password or a code) in the database before it is checked, with one conditional update, so
+    /// attempts made in parallel cannot check more than <see cref="UserService.FailuresBeforeLockout"/> secrets before the
+    /// lockout (a count read, incremented in memory and written back would lose updates) — as the portal's sign-in does.
+    /// Null when the attempt may go on; the lockout otherwise. A locked operator's password attempt costs the same
+    /// password-hash time as an unknown email's, so the time of the answer does not tell which emails are operators.
+    /// </summary>
+    private async Task<PlatformError?> ReserveAttemptAsync(OperatorUser user, DateTimeOffset now, string? typedSecret, CancellationToken cancellationToken)
     {
-        user.FailedSignIns = 0;
-        user.LockedUntil = null;
+        var operators = db.Set<OperatorUser>();
+        if (user.LockedUntil is { } lockedUntil && lockedUntil > now)
+        {
+            SpendAPasswordCheck(typedSecret);
+            return Locked(lockedUntil);
+        }
+
+        var reserved = await operators
+            .Where(o => o.Id == user.Id && o.FailedSignIns < UserService.FailuresBeforeLockout && (o.LockedUntil == null || o.LockedUntil <= now))
+            .ExecuteUpdateAsync(u => u.SetProperty(o => o.FailedSignIns, o => o.FailedSignIns + 1), cancellationToken);
+        if (reserved == 0)
+        {
+            SpendAPasswordCheck(typedSecret);
+            return Locked(await LockedUntilAsync(user.Id, now, cancellationToken));
+        }
+
+        return null;
+    }
+
+    private void SpendAPasswordCheck(string? typedSecret)
+    {
+        if (typedSecret is not null)
+        {
+            hasher.VerifyHashedPassword(null!, DummyHash.Value, typedSecret);
+        }
+    }
+
+    /// <summary>
+    /// The right secret: the count starts again, unless attempts made meanwhile have locked the operator (then the
+    /// lockout, returned). Null on success.
+    /// </summary>
+    private async Task<PlatformError?> SucceedAsync(OperatorUser user, DateTimeOffset now, string how, CancellationToken cancellationToken)
+    {
+        var accepted = await db.Set<OperatorUser>()
+            .Where(o => o.Id == user.Id && (o.LockedUntil == null || o.LockedUntil <= now))
+            .ExecuteUpdateAsync(u => u.SetProperty(o => o.FailedSignIns, 0).SetProperty(o => o.LockedUntil, (DateTimeOffset?)null), cancellationToken);
+        if (accepted == 0)
+        {
+            return Locked(await LockedUntilAsync(user.Id, now, cancellationToken));
+        }
+
         user.LastSignInAt = now;
         audit.Record(AuditLog.PlatformAccountId, OperatorAuditActions.SignedIn, user.Actor, detail: $"with {how}", subject: user.Email);
         await db.SaveChangesAsync(cancellationToken);
+        return null;
     }
 
+    /// <summary>A wrong secret: the attempt stays counted, and the failure that reaches the limit locks the operator.</summary>
     private async Task<PlatformError> FailAsync(OperatorUser user, DateTimeOffset now, PlatformError error, CancellationToken cancellationToken)
     {
-        user.FailedSignIns++;
-        if (user.FailedSignIns >= UserService.FailuresBeforeLockout)
+        var until = now + UserService.LockoutDuration;
+        var locked = await db.Set<OperatorUser>()
+            .Where(o => o.Id == user.Id && o.FailedSignIns >= UserService.FailuresBeforeLockout && (o.LockedUntil == null || o.LockedUntil <= now))
+            .ExecuteUpdateAsync(u => u.SetProperty(o => o.LockedUntil, until).SetProperty(o => o.FailedSignIns, 0), cancellationToken);
+        if (locked == 0)
         {
-            user.FailedSignIns = 0;
-            user.LockedUntil = now + UserService.LockoutDuration;
-            audit.Record(AuditLog.PlatformAccountId, OperatorAuditActions.LockedOut, user.Actor, detail: $"until {user.LockedUntil:O}", subject: user.Email);
+            return error;
         }
 
+        audit.Record(AuditLog.PlatformAccountId, OperatorAuditActions.LockedOut, user.Actor, detail: $"until {until:O}", subject: user.Email);
         await db.SaveChangesAsync(cancellationToken);
-        return user.LockedUntil is { } until && until > now ? Locked(until) : error;
+        return Locked(until);
     }
+
+    /// <summary>When an operator's lockout ends; for attempts still being checked when it began, a full lockout from now.</summary>
+    private async Task<DateTimeOffset> LockedUntilAsync(string operatorId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await db.Set<OperatorUser>().Where(o => o.Id == operatorId).Select(o => o.LockedUntil).FirstOrDefaultAsync(cancellationToken) is { } until && until > now
+            ? until
+            : now + UserService.LockoutDuration;
 
     /// <summary>Ten characters of an unambiguous alphabet, shown as two groups of five: about 50 bits each.</summary>
     private static string NewRecoveryCode()
