@@ -10,6 +10,7 @@ using CommerceServices.Platform.Registry;
 using CommerceServices.Platform.Hosting.FirstRun;
 using CommerceServices.Platform.Hosting.Operator;
 using CommerceServices.Platform.Scaling;
+using CommerceServices.Platform.Webhooks;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Routing.Matching;
@@ -62,6 +63,7 @@ public static partial class PlatformApplication
         services.AddScoped<RegistryService>();
         services.AddEventOutbox();
         services.AddPaymentServices();
+        services.AddWebhooks();
 
         services.AddSingleton<OperatorCredentials>();
         services.AddGatewayOptions();
@@ -103,6 +105,7 @@ public static partial class PlatformApplication
         app.MapHealthEndpoints();
         app.MapManagementApi();
         app.MapRegistryManagementApi();
+        app.MapWebhooksApi();
         app.MapPortal();
         app.MapGatewayInfo();
         var gateway = app.MapGateway();

@@ -89,6 +89,20 @@ public static class ProblemCodes
 
     // Key generation (issue 14): the node's key generator is busy with other accounts' keys.
     public const string KeyGenerationBusy = "key_generation_busy";
+
+    // Webhooks: endpoints, their secrets, replays.
+    public const string WebhookEndpointNotFound = "webhook_endpoint_not_found";
+    public const string InvalidWebhookUrl = "invalid_webhook_url";
+
+    /// <summary>400: the URL is one the platform may not send to (plain http in production, or a loopback, private or link-local address).</summary>
+    public const string WebhookUrlNotAllowed = "webhook_url_not_allowed";
+
+    public const string InvalidWebhookEvents = "invalid_webhook_events";
+    public const string InvalidOverlap = "invalid_overlap";
+    public const string InvalidReplayRange = "invalid_replay_range";
+    public const string WebhookDeliveryNotFound = "webhook_delivery_not_found";
+    public const string WebhookEndpointLimit = "webhook_endpoint_limit";
+    public const string WebhookEndpointDisabled = "webhook_endpoint_disabled";
 }
 
 /// <summary>Status and title of each code, so both sides describe a refusal the same way.</summary>
@@ -166,6 +180,17 @@ public static class ProblemCatalog
 
         // Key generation (issue 14).
         [ProblemCodes.KeyGenerationBusy] = (503, "The platform is busy making other key pairs; try again shortly."),
+
+        // Webhooks.
+        [ProblemCodes.WebhookEndpointNotFound] = (404, "The webhook endpoint does not exist."),
+        [ProblemCodes.InvalidWebhookUrl] = (400, "The webhook URL is not valid."),
+        [ProblemCodes.WebhookUrlNotAllowed] = (400, "The platform may not send webhooks to this URL."),
+        [ProblemCodes.InvalidWebhookEvents] = (400, "The event types are not valid."),
+        [ProblemCodes.InvalidOverlap] = (400, "The overlap of the old secret is out of range."),
+        [ProblemCodes.InvalidReplayRange] = (400, "The replay range is not valid."),
+        [ProblemCodes.WebhookDeliveryNotFound] = (404, "The delivery does not exist for this endpoint."),
+        [ProblemCodes.WebhookEndpointLimit] = (409, "The account has as many webhook endpoints as it may."),
+        [ProblemCodes.WebhookEndpointDisabled] = (409, "The webhook endpoint is disabled."),
     };
 
     public static IReadOnlyCollection<string> Codes => Entries.Keys;
