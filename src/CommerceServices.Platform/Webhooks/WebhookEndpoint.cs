@@ -110,6 +110,9 @@ public sealed class WebhookDelivery
 
     public DateTimeOffset? CompletedAt { get; set; }
 
+    /// <summary>When it was first sent: the retry schedule counts from here.</summary>
+    public DateTimeOffset? FirstAttemptAt { get; set; }
+
     public DateTimeOffset? LastAttemptAt { get; set; }
 
     public int? LastStatusCode { get; set; }

@@ -67,8 +67,11 @@ public sealed class WebhooksOptions
     /// <summary>The parsed <see cref="RetrySchedule"/>; valid after start-up validation.</summary>
     public IReadOnlyList<TimeSpan> Schedule => TryParseSchedule(RetrySchedule, out var schedule, out _) ? schedule : [];
 
-    /// <summary>How long a claimed delivery is held: the request's timeout and time to record its result.</summary>
-    public TimeSpan Lease => Timeout + TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// How long a claimed delivery is held: twice the request's timeout and 5 seconds, time enough to send it and record its
+    /// result. A delivery left by a node that died is sent again after this.
+    /// </summary>
+    public TimeSpan Lease => Timeout * 2 + TimeSpan.FromSeconds(5);
 
     public string Node => string.IsNullOrWhiteSpace(NodeName) ? $"{Environment.MachineName}:{Environment.ProcessId}" : NodeName;
 

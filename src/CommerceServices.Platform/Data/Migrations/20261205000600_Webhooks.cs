@@ -72,6 +72,7 @@ public sealed class Webhooks : Migration
                 LeaseToken = table.Column<string>(nullable: true),
                 CreatedAt = table.Column<long>(nullable: false),
                 CompletedAt = table.Column<long>(nullable: true),
+                FirstAttemptAt = table.Column<long>(nullable: true),
                 LastAttemptAt = table.Column<long>(nullable: true),
                 LastStatusCode = table.Column<int>(nullable: true),
                 LastError = table.Column<string>(nullable: true),

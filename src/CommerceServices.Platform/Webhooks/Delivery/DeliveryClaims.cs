@@ -41,8 +41,8 @@ internal static class DeliveryClaims
     }
 
     /// <summary>
-    /// Claims the endpoint's oldest waiting delivery, due or not: the probe of an endpoint that is down, whose success
-    /// tells that it is back.
+    /// Claims the endpoint's oldest waiting delivery, due or not: the probe of an endpoint that is down, whose success tells
+    /// that it is back. A probe that fails leaves the delivery's schedule as it was (retries are counted from its creation).
     /// </summary>
     public static Task<List<string>> ClaimProbeAsync(PlatformDbContext db, string endpointId, DateTimeOffset now, DateTimeOffset leaseEnd, string token,
         CancellationToken cancellationToken)

@@ -51,6 +51,7 @@ internal sealed partial class DeliveryRecorder(
                 updated = await row.ExecuteUpdateAsync(s => s
                     .SetProperty(d => d.State, DeliveryStates.Succeeded)
                     .SetProperty(d => d.Attempts, d => d.Attempts + 1)
+                    .SetProperty(d => d.FirstAttemptAt, d => d.FirstAttemptAt ?? result.At)
                     .SetProperty(d => d.LeaseToken, (string?)null)
                     .SetProperty(d => d.CompletedAt, finishedAt)
                     .SetProperty(d => d.LastAttemptAt, result.At)
@@ -61,11 +62,12 @@ internal sealed partial class DeliveryRecorder(
             {
                 DateTimeOffset? next = result.Gone ? null
                     : result.RetryAfter is { } wait ? finishedAt + (wait < LongestRetryAfter ? wait : LongestRetryAfter)
-                    : schedule.NextAfter(delivery.Id, delivery.CreatedAt, finishedAt);
+                    : schedule.NextAfter(delivery.Id, delivery.FirstAttemptAt ?? result.At, finishedAt);
                 var error = result.Gone ? "HTTP 410: the receiver says the endpoint is gone; the endpoint is disabled" : result.Error;
                 updated = next is { } due
                     ? await row.ExecuteUpdateAsync(s => s
                         .SetProperty(d => d.Attempts, d => d.Attempts + 1)
+                        .SetProperty(d => d.FirstAttemptAt, d => d.FirstAttemptAt ?? result.At)
                         .SetProperty(d => d.LeaseToken, (string?)null)
                         .SetProperty(d => d.NextAttemptAt, due)
                         .SetProperty(d => d.LastAttemptAt, result.At)
@@ -74,6 +76,7 @@ internal sealed partial class DeliveryRecorder(
                     : await row.ExecuteUpdateAsync(s => s
                         .SetProperty(d => d.State, DeliveryStates.Failed)
                         .SetProperty(d => d.Attempts, d => d.Attempts + 1)
+                        .SetProperty(d => d.FirstAttemptAt, d => d.FirstAttemptAt ?? result.At)
                         .SetProperty(d => d.LeaseToken, (string?)null)
                         .SetProperty(d => d.CompletedAt, finishedAt)
                         .SetProperty(d => d.LastAttemptAt, result.At)
@@ -171,7 +174,7 @@ internal sealed partial class DeliveryRecorder(
         }
     }
 
-    /// <summary>Closes deliveries whose last retry is past (held back all along by a down endpoint) and deletes old attempts.</summary>
+    /// <summary>Closes deliveries whose last retry is past while their endpoint held them back, and deletes old attempts.</summary>
     public async Task HousekeepAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
@@ -181,8 +184,12 @@ internal sealed partial class DeliveryRecorder(
         var expiredBefore = now - schedule.Longest;
         var attemptsBefore = now - options.Value.AttemptRetention;
         using var writer = await writeGate.EnterAsync(db, cancellationToken);
+        var threshold = options.Value.CircuitThreshold;
+        // Only deliveries that cannot be tried (their endpoint is disabled, or down and holding them back): any other is
+        // tried when due, and a failure past its last retry ends it then. A backlog never expires anything.
         var expired = await db.WebhookDeliveries
-            .Where(d => d.State == DeliveryStates.Pending && d.CreatedAt < expiredBefore && (d.LeaseToken == null || d.NextAttemptAt <= now))
+            .Where(d => d.State == DeliveryStates.Pending && d.CreatedAt < expiredBefore && (d.LeaseToken == null || d.NextAttemptAt <= now)
+                        && db.WebhookEndpoints.Any(e => e.Id == d.EndpointId && (!e.Enabled || (e.ConsecutiveFailures >= threshold && d.Attempts == 0))))
             .ExecuteUpdateAsync(s => s
                 .SetProperty(d => d.State, DeliveryStates.Failed)
                 .SetProperty(d => d.LeaseToken, (string?)null)

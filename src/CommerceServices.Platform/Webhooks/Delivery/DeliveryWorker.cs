@@ -139,7 +139,7 @@ internal sealed partial class DeliveryWorker(
         // Endpoints that are down get one delivery early, every probe interval; the first node to move ProbeAt sends it.
         var probeDue = await db.WebhookEndpoints.AsNoTracking()
             .Where(e => e.Enabled && e.ConsecutiveFailures >= options.Value.CircuitThreshold && e.ProbeAt <= now)
-            .Select(e => e.Id).Take(20).ToListAsync(cancellationToken);
+            .OrderBy(e => e.ProbeAt).Select(e => e.Id).Take(20).ToListAsync(cancellationToken);
         foreach (var endpointId in probeDue)
         {
             using var writer = await writeGate.EnterAsync(db, cancellationToken);
@@ -177,7 +177,7 @@ internal sealed partial class DeliveryWorker(
         {
             var endpoint = endpoints[r.Delivery.EndpointId];
             var secrets = endpoint.Secrets.Where(s => s.IsValidAt(now)).OrderBy(s => s.CreatedAt).Select(s => s.Key).ToList();
-            return new ClaimedDelivery(r.Delivery.Id, token, endpoint.Id, endpoint.Url, endpoint.Environment, r.Delivery.CreatedAt, r.Event,
+            return new ClaimedDelivery(r.Delivery.Id, token, endpoint.Id, endpoint.Url, endpoint.Environment, r.Delivery.FirstAttemptAt, r.Event,
                 secrets, probes.Contains(r.Delivery.Id));
         }).ToList();
     }

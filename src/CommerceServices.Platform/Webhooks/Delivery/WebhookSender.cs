@@ -14,7 +14,7 @@ namespace CommerceServices.Platform.Webhooks.Delivery;
 
 /// <summary>A claimed delivery with everything needed to send it.</summary>
 internal sealed record ClaimedDelivery(
-    string Id, string LeaseToken, string EndpointId, string Url, string Environment, DateTimeOffset CreatedAt, OutboxEvent Event,
+    string Id, string LeaseToken, string EndpointId, string Url, string Environment, DateTimeOffset? FirstAttemptAt, OutboxEvent Event,
     IReadOnlyList<string> SecretKeys, bool Probe);
 
 /// <summary>What one attempt came to.</summary>
