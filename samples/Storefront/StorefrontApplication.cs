@@ -40,8 +40,12 @@ public static class StorefrontApplication
         // Sign-in cookies and antiforgery tokens survive a restart: their keys live with the shop's state.
         services.AddDataProtection().SetApplicationName("Storefront")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
+        // The webhook endpoint's secret: samples/Storefront/try-it.sh writes it here when it registers the endpoint, and a
+        // change is read without a restart.
+        builder.Configuration.AddJsonFile(Path.Combine(dataDirectory, "webhooks.json"), optional: true, reloadOnChange: true);
         services.AddCommerceServicesConnector(builder.Configuration);
         services.AddCommerceServicesPayments();
+        services.AddCommerceServicesWebhooks(builder.Configuration);
         services.AddScoped<CheckoutPayments>();
         services.AddSingleton(new OrderStore(dataDirectory));
         services.AddSingleton<AdminCredentials>();
@@ -74,6 +78,7 @@ public static class StorefrontApplication
         app.MapAdminSignIn();
         app.MapGet("/admin", () => TypedResults.Redirect($"{AdminPrefix}/payments"));
         app.MapCommerceServicesAdmin(AdminPrefix);
+        app.MapCommerceServicesWebhooks("/commerce-services/webhooks", OrderWebhooks.HandleAsync);
         // Said at start so the merchant knows where to sign in (the password itself only on the first start).
         app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<AdminCredentials>().Announce());
         _ = app.Services.GetRequiredService<IOptions<StorefrontOptions>>().Value;
