@@ -52,7 +52,8 @@ run() {
   while (( delivered < events )); do
     # Each loadtool run is a new instance: the previous one's binding goes first.
     bench_api -X DELETE "$PORTAL/api/v1/accounts/$ACCOUNT/data-spaces/$space/instance" >/dev/null
-    loadtool payments --target "$target" --workers 32 --seconds 2 --rounds 1 --warmup-seconds 0 >/dev/null
+    loadtool payments --target "$target" --workers 32 --seconds 2 --rounds 1 --warmup-seconds 0 >>"$BENCH_WORK/payments.log" 2>&1 \
+      || { echo "loadtool payments failed:" >&2; tail -20 "$BENCH_WORK/payments.log" >&2; return 1; }
     delivered=$(sql "$storage" 'SELECT COUNT(*) FROM "WebhookDeliveries"')
   done
   sleep 1
