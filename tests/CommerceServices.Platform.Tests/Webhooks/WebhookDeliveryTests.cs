@@ -161,6 +161,38 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnEndpointFailingForTheDisablePeriod_IsDisabled_AndTheAccountIsTold()
+    {
+        // Days shortened to seconds; retries close together so that failures go on all along.
+        await _host.DisposeAsync();
+        _host = await StartAsync(extra: new Dictionary<string, string?>
+        {
+            ["Webhooks:DisableAfter"] = "00:00:03",
+            ["Webhooks:RetrySchedule"] = string.Join(',', Enumerable.Repeat("300ms", 40)),
+            ["Webhooks:CircuitThreshold"] = "1000",
+        });
+        var merchant = await Merchant.CreateAsync(_host);
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var (endpoint, secret) = await CreateEndpointAsync(_host.Management, merchant.Account, receiver.Url);
+        await receiver.SetSecretsAsync(secret);
+        await receiver.SetBehaviourAsync(new ReceiverBehaviour(Status: 500));
+        var path = $"/api/v1/accounts/{merchant.Account}/webhooks/{endpoint}";
+
+        await PostAsync(_host.Management, $"{path}/test");
+        var failing = await EventuallyAsync(() => GetAsync(_host.Management, path), e => e.Text("status") == "failing", Patience, "failing");
+        Assert.NotNull(failing["failingSince"]);
+        var disabled = await EventuallyAsync(() => GetAsync(_host.Management, path), e => e.Text("status") == "disabled", Patience, "disabled");
+
+        Assert.Equal("failing", disabled.Text("disabledReason"));
+        var audit = (await GetAsync(_host.Management, $"/api/v1/accounts/{merchant.Account}/audit")).AsArray();
+        var told = Assert.Single(audit, a => a.Text("action") == AuditActions.WebhookEndpointDisabled);
+        Assert.Equal("platform", told.Text("actor"));
+        var sent = (await receiver.ReceivedAsync()).Count;
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(sent, (await receiver.ReceivedAsync()).Count); // nothing more goes to a disabled endpoint
+    }
+
+    [Fact]
     public async Task AReceiverThatIsDown_IsNotSentEveryNewEvent_AndGetsEverythingSoonAfterItComesBack()
     {
         // Retries far apart, so what comes after the return is the platform noticing it, not a retry coming due.
