@@ -4,12 +4,13 @@
 # within 60 s; PostgreSQL reported).
 #
 # For each storage (SQLite, then a throwaway PostgreSQL): a platform with its default webhook settings, a sandbox
-# endpoint for payment.* pointing at a port where nothing listens yet, and authorize + capture pairs (loadtool payments)
-# until the outbox holds the events: every delivery fails, the endpoint counts as down and holds the rest back. The
-# hour is then simulated in the database: the deliveries, their events and the endpoint's failing-since move one hour
-# into the past, and the deliveries already tried get their next retry two hours ahead, as the default schedule would
-# have them after an hour. Then the receiver (loadtool webhook-receiver) starts: the platform's probe notices it and
-# sends everything that waited. The rate is the distinct deliveries over the time from the first to the last arrival.
+# endpoint for payment.* and authorize + capture pairs (loadtool payments) until the outbox holds the events. Then the
+# receiver (loadtool webhook-receiver) stops, and every one of those events is queued again with a range replay: the
+# first attempts fail, the endpoint counts as down and holds the rest back. The hour is simulated in the database: the
+# deliveries, their events and the endpoint's failing-since move one hour into the past, and the deliveries already
+# tried get their next retry two hours ahead, as the default schedule would have them after an hour. Then the receiver
+# starts again: the platform's probe notices it and sends everything that waited. The rate is the distinct deliveries
+# over the time from the first to the last arrival after the return.
 #
 #   bench/webhooks.sh [events=10000]         BENCH_QUICK=1: 600 events, to prove it runs
 #   BENCH_WEBHOOKS_STORAGE=postgres          one storage only
@@ -40,34 +41,45 @@ run() {
   [[ $storage == postgres ]] && pg_port=$(sed -E 's/.*Port=([0-9]+).*/\1/' <<<"$BENCH_PG_CONNECTION")
   bench_account "webhooks-$storage@example.com"
   bench_key sandbox
-  local project space port target delivered=0 t0 now
+  local project space port target delivered=0 t0 now endpoint
   project=$(bench_api "$PORTAL/api/v1/accounts/$ACCOUNT/projects" | bench_json '[0]["id"]')
   space=$(bench_api -d "{\"projectId\":\"$project\",\"name\":\"bench-hooks\",\"type\":\"testing\"}" "$PORTAL/api/v1/accounts/$ACCOUNT/data-spaces" | bench_json '["id"]')
   port=$(bench_port)
-  bench_api -d "{\"url\":\"http://127.0.0.1:$port/hooks\",\"environment\":\"sandbox\",\"events\":[\"payment.*\"]}" \
-    "$PORTAL/api/v1/accounts/$ACCOUNT/webhooks" >/dev/null
+  endpoint=$(bench_api -d "{\"url\":\"http://127.0.0.1:$port/hooks\",\"environment\":\"sandbox\",\"events\":[\"payment.*\"]}" \
+    "$PORTAL/api/v1/accounts/$ACCOUNT/webhooks" | bench_json '["endpoint"]["id"]')
   target="$storage,$SANDBOX,$API_KEY,$BENCH_WORK/private.pem,$space"
 
-  # The outage: events pile up while nothing listens.
-  while (( delivered < events )); do
+  # The events: payments while the receiver is up (their deliveries go as they come).
+  dotnet "$BENCH_LOADTOOL_DLL" webhook-receiver --port "$port" >>"$BENCH_WORK/receiver.log" 2>&1 &
+  receiver_pid=$!
+  local since; since=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
+  local made=0
+  while (( made < events )); do
     # Each loadtool run is a new instance: the previous one's binding goes first.
     bench_api -X DELETE "$PORTAL/api/v1/accounts/$ACCOUNT/data-spaces/$space/instance" >/dev/null
     loadtool payments --target "$target" --workers 32 --seconds 2 --rounds 1 --warmup-seconds 0 >>"$BENCH_WORK/payments.log" 2>&1 \
       || { echo "loadtool payments failed:" >&2; tail -20 "$BENCH_WORK/payments.log" >&2; return 1; }
-    delivered=$(sql "$storage" 'SELECT COUNT(*) FROM "WebhookDeliveries"')
+    made=$(sql "$storage" "SELECT COUNT(*) FROM \"OutboxEvents\" WHERE \"Type\" LIKE 'payment.%'")
   done
-  sleep 1
+  sleep 2
+  kill "$receiver_pid" 2>/dev/null || true; wait "$receiver_pid" 2>/dev/null || true; receiver_pid=
+
+  # The outage: every one of those events is queued again (a range replay, one insert) while nothing listens; the first
+  # attempts fail and the endpoint counts as down.
+  delivered=$(bench_api -d "{\"since\":\"$since\",\"until\":\"$(date -u -d '+1 min' +%Y-%m-%dT%H:%M:%S.000Z)\"}" \
+    "$PORTAL/api/v1/accounts/$ACCOUNT/webhooks/$endpoint/replay" | bench_json '["deliveries"]')
+  sleep 3
   now=$(date +%s%3N)
   sql "$storage" "UPDATE \"WebhookDeliveries\" SET \"CreatedAt\" = \"CreatedAt\" - 3600000, \"FirstAttemptAt\" = \"FirstAttemptAt\" - 3600000,
     \"NextAttemptAt\" = CASE WHEN \"Attempts\" > 0 THEN $now + 7200000 ELSE \"NextAttemptAt\" - 3600000 END WHERE \"State\" = 'pending';
     UPDATE \"OutboxEvents\" SET \"CreatedAt\" = \"CreatedAt\" - 3600000;
     UPDATE \"WebhookEndpoints\" SET \"FailingSince\" = \"FailingSince\" - 3600000;" >/dev/null
-  local tried; tried=$(sql "$storage" 'SELECT COUNT(*) FROM "WebhookAttempts"')
+  local tried; tried=$(sql "$storage" "SELECT COUNT(*) FROM \"WebhookAttempts\" WHERE \"StatusCode\" IS NULL")
   echo "$storage: $delivered deliveries queued, $tried attempts made while the receiver was down" >&2
 
   # The receiver comes back.
   t0=$(date +%s%3N)
-  loadtool webhook-receiver --port "$port" >"$BENCH_WORK/receiver.log" 2>&1 &
+  dotnet "$BENCH_LOADTOOL_DLL" webhook-receiver --port "$port" >>"$BENCH_WORK/receiver.log" 2>&1 &
   receiver_pid=$!
   local stats='{}' distinct=0 deadline=$(( $(date +%s) + 300 ))
   while (( distinct < delivered )); do
