@@ -8,4 +8,5 @@ root.Subcommands.Add(PaymentsCommand.Build());
 root.Subcommands.Add(SeedKeysCommand.Build());
 root.Subcommands.Add(CallEachKeyCommand.Build());
 root.Subcommands.Add(SeedAuditCommand.Build());
+root.Subcommands.Add(WebhookReceiverCommand.Build());
 return await root.Parse(args).InvokeAsync();

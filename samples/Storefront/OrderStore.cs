@@ -4,9 +4,12 @@ namespace Storefront;
 
 public sealed record OrderLine(string ProductId, string Name, int Quantity, long UnitPrice);
 
-/// <summary>A paid order. Only the card's brand and last four digits are kept, never its number or security code.</summary>
+/// <summary>
+/// A paid order. Only the card's brand and last four digits are kept, never its number or security code. The payment's
+/// status and refunded amount follow the platform's payment events (<see cref="OrderWebhooks"/>).
+/// </summary>
 public sealed record Order(string Id, DateTimeOffset CreatedAt, string Name, string Email, IReadOnlyList<OrderLine> Lines, long Total, string Currency,
-    string PaymentId, string PaymentStatus, string? Card);
+    string PaymentId, string PaymentStatus, string? Card, long RefundedAmount = 0, DateTimeOffset? PaymentUpdatedAt = null);
 
 /// <summary>Orders as one JSON file each in <c>{DataDirectory}/orders</c>, written atomically (temp file, then rename).</summary>
 public sealed class OrderStore
@@ -47,9 +50,9 @@ public sealed class OrderStore
         return await JsonSerializer.DeserializeAsync<Order>(stream, Json, ct);
     }
 
+    /// <summary>Whether <paramref name="id"/> has the shape of this store's order ids.</summary>
+    public static bool IsOrderId(string? id) => id is not null && id.Length == 20 && id.StartsWith("ord_", StringComparison.Ordinal) && id[4..].All(char.IsAsciiHexDigitLower);
+
     /// <summary>The file of an order id, or null when the id is not one this store makes (so no path can be smuggled in).</summary>
-    private string? PathOf(string id) =>
-        id.Length == 20 && id.StartsWith("ord_", StringComparison.Ordinal) && id[4..].All(char.IsAsciiHexDigitLower)
-            ? Path.Combine(_directory, id + ".json")
-            : null;
+    private string? PathOf(string id) => IsOrderId(id) ? Path.Combine(_directory, id + ".json") : null;
 }

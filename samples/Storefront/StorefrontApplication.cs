@@ -49,8 +49,12 @@ public static class StorefrontApplication
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
         // The admin pages add the payments client too (AddCommerceServicesAdmin below); every Add… is idempotent, so
         // asking for it here as well, for the checkout, costs nothing and doubles no handler.
+        // The webhook endpoint's secret: samples/Storefront/try-it.sh writes it here when it registers the endpoint, and a
+        // change is read without a restart.
+        builder.Configuration.AddJsonFile(Path.Combine(dataDirectory, "webhooks.json"), optional: true, reloadOnChange: true);
         services.AddCommerceServicesConnector(builder.Configuration);
         services.AddCommerceServicesPayments();
+        services.AddCommerceServicesWebhooks(builder.Configuration);
         services.AddScoped<CheckoutPayments>();
         services.AddSingleton(new OrderStore(dataDirectory));
         services.AddSingleton<AdminCredentials>();
@@ -105,6 +109,7 @@ public static class StorefrontApplication
         app.MapAdminSignIn();
         app.MapGet("/admin", () => TypedResults.Redirect($"{AdminPrefix}/payments"));
         app.MapCommerceServicesAdmin(AdminPrefix).WithSecurityHeadersPolicy(ShopSecurityHeaders.AdminLibraryPolicy);
+        app.MapCommerceServicesWebhooks("/commerce-services/webhooks", OrderWebhooks.HandleAsync);
         // Said at start so the merchant knows where to sign in (the password itself only on the first start).
         app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<AdminCredentials>().Announce());
         _ = app.Services.GetRequiredService<IOptions<StorefrontOptions>>().Value;

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/../.."
 
 portal=${COMMERCE_SERVICES_URL:-http://127.0.0.1:5080}
 data=${STOREFRONT_DATA:-samples/Storefront/data} # where the storefront keeps its state (Storefront:DataDirectory)
+storefront=${STOREFRONT_URL:-http://127.0.0.1:5090}
 token=${COMMERCE_SERVICES_TOKEN:-$(cat data/operator-token 2>/dev/null || true)}
 if [[ -z $token ]]; then
   echo "No operator token: start the platform first (dotnet run --project src/CommerceServices.Platform)," >&2
@@ -34,11 +35,30 @@ key_json=$(api -d '{"environment":"sandbox"}' "$portal/api/v1/accounts/$account/
 api_key=$(field '["apiKey"]' <<<"$key_json")
 field '["privateKey"]' <<<"$key_json" > "$data/sandbox.pem"
 
+# The shop's webhook endpoint: payment events of the sandbox mark its orders (a refund made with the API shows on the
+# order page). Its secret is in this answer only; the storefront reads it from data/webhooks.json without a restart.
+webhook_json=$(api -d "{\"url\":\"$storefront/commerce-services/webhooks\",\"environment\":\"sandbox\",\"events\":[\"payment.*\"],\"description\":\"Sample storefront\"}" \
+  "$portal/api/v1/accounts/$account/webhooks")
+webhook=$(field '["endpoint"]["id"]' <<<"$webhook_json")
+field '["secret"]' <<<"$webhook_json" | STOREFRONT_DATA="$data" python3 -c '
+import json, os, sys
+path = os.path.join(os.environ["STOREFRONT_DATA"], "webhooks.json")
+try:
+    secrets = json.load(open(path))["CommerceServices"]["Webhooks"]["Secrets"]
+except (OSError, ValueError, KeyError):
+    secrets = []
+# The newest first; a few earlier ones stay, so endpoints made by earlier runs still verify.
+secrets = ([sys.stdin.read().strip()] + secrets)[:5]
+json.dump({"CommerceServices": {"Webhooks": {"Secrets": secrets}}}, open(path + ".tmp", "w"), indent=2)
+os.replace(path + ".tmp", path)'
+
 cat <<TEXT
 Account          $account (entitled to Payment Services)
 Sandbox API key  $api_key
 Private key      $data/sandbox.pem (upload it, or paste its contents)
 Data space       storefront ($data_space), testing
+Webhooks         $webhook: payment events to $storefront/commerce-services/webhooks
+                 (secret in $data/webhooks.json; the storefront reads it by itself)
 
 Open http://127.0.0.1:5090/admin, sign in as admin with the password the storefront printed at its first start
 (also in samples/Storefront/data/admin-password), then Payment Services › Configure Commerce Services.

@@ -24,6 +24,7 @@ public static class CliApplication
         root.Subcommands.Add(PaymentsCommands.Build(globals));
         root.Subcommands.Add(UsersCommands.Build(globals));
         root.Subcommands.Add(OperatorsCommands.Build(globals));
+        root.Subcommands.Add(WebhooksCommands.Build(globals));
         return root;
     }
 

@@ -127,6 +127,45 @@ public sealed class ManagementClient : IDisposable
         SendAsync(HttpMethod.Post, $"accounts/{Segment(accountId)}/data-spaces/{Segment(to)}/copy",
             JsonSerializer.SerializeToNode(new CopyDataSpaceRequest(from, instanceId), RequestJson)!.AsObject(), ct);
 
+    /// <summary>Registers a webhook endpoint; the answer holds its secret, once.</summary>
+    public Task<ApiResult> CreateWebhookAsync(string accountId, string url, string environment, IReadOnlyList<string> events, string? description,
+        CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, $"accounts/{Segment(accountId)}/webhooks", new JsonObject
+        {
+            ["url"] = url, ["environment"] = environment, ["events"] = new JsonArray(events.Select(e => (JsonNode?)e).ToArray()), ["description"] = description,
+        }, ct);
+
+    public Task<ApiResult> ListWebhooksAsync(string accountId, CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, $"accounts/{Segment(accountId)}/webhooks", null, ct);
+
+    /// <summary>Changes what is given (null leaves it as it is).</summary>
+    public Task<ApiResult> UpdateWebhookAsync(string accountId, string endpointId, string? url, IReadOnlyList<string>? events, bool? enabled,
+        CancellationToken ct) =>
+        SendAsync(HttpMethod.Put, $"accounts/{Segment(accountId)}/webhooks/{Segment(endpointId)}", new JsonObject
+        {
+            ["url"] = url, ["events"] = events is null ? null : new JsonArray(events.Select(e => (JsonNode?)e).ToArray()), ["enabled"] = enabled,
+        }, ct);
+
+    public Task<ApiResult> DeleteWebhookAsync(string accountId, string endpointId, CancellationToken ct) =>
+        SendAsync(HttpMethod.Delete, $"accounts/{Segment(accountId)}/webhooks/{Segment(endpointId)}", null, ct);
+
+    public Task<ApiResult> RollWebhookSecretAsync(string accountId, string endpointId, int overlapSeconds, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, $"accounts/{Segment(accountId)}/webhooks/{Segment(endpointId)}/roll-secret",
+            new JsonObject { ["overlapSeconds"] = overlapSeconds }, ct);
+
+    public Task<ApiResult> ReplayWebhooksAsync(string accountId, string endpointId, DateTimeOffset since, DateTimeOffset until, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, $"accounts/{Segment(accountId)}/webhooks/{Segment(endpointId)}/replay",
+            new JsonObject { ["since"] = since.ToString("O", System.Globalization.CultureInfo.InvariantCulture), ["until"] = until.ToString("O", System.Globalization.CultureInfo.InvariantCulture) }, ct);
+
+    public Task<ApiResult> ReplayWebhookDeliveryAsync(string accountId, string endpointId, string deliveryId, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, $"accounts/{Segment(accountId)}/webhooks/{Segment(endpointId)}/deliveries/{Segment(deliveryId)}/replay", null, ct);
+
+    public Task<ApiResult> SendWebhookTestAsync(string accountId, string endpointId, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, $"accounts/{Segment(accountId)}/webhooks/{Segment(endpointId)}/test", null, ct);
+
+    public Task<ApiResult> ListWebhookAttemptsAsync(string accountId, string endpointId, int? limit, CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, $"accounts/{Segment(accountId)}/webhooks/{Segment(endpointId)}/attempts{(limit is { } n ? $"?limit={n}" : "")}", null, ct);
+
     private static readonly JsonSerializerOptions RequestJson = new(JsonSerializerDefaults.Web);
 
     public void Dispose() => _http.Dispose();

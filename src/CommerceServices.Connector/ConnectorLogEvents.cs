@@ -12,4 +12,7 @@ internal static class ConnectorLogEvents
     public const int BindingUndone = 13;
     public const int BindingNotUndone = 14;
     public const int StatusWithoutCode = 15;
+    public const int WebhookRefused = 20;
+    public const int WebhookHandlerFailed = 21;
+    public const int WebhookDuplicate = 22;
 }

@@ -150,7 +150,15 @@ public sealed class OperatorConsoleBrowserTests(ConsoleFixture fixture) : IClass
         await Screenshots.TakeAsync(page, "operator-accounts");
         await page.Locator($"#accounts a[href='/operator/accounts/{accountId}']").ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Harbour Coffee Roasters" })).ToBeVisibleAsync();
-        await Assertions.Expect(page.Locator("#keys-sandbox")).ToContainTextAsync("127.0.0.1"); // the caller of the last use
+        // The caller of the last use: written by the gateway's last-use recorder a moment after the call, so the page may
+        // have been drawn before it; an operator would reload.
+        for (var reloads = 0; !(await page.Locator("#keys-sandbox").InnerTextAsync()).Contains("127.0.0.1", StringComparison.Ordinal) && reloads < 40; reloads++)
+        {
+            await Task.Delay(250);
+            await page.ReloadAsync();
+        }
+
+        await Assertions.Expect(page.Locator("#keys-sandbox")).ToContainTextAsync("127.0.0.1");
         await Screenshots.TakeAsync(page, "operator-account");
 
         await page.Locator($"a[href='/operator/accounts/{accountId}/keys/{apiKey}/revoke']").ClickAsync();

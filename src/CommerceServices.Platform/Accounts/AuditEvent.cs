@@ -45,4 +45,11 @@ public static class AuditActions
     public const string DataSpaceCopied = "data_space.copied";
     public const string DataSpaceCloudIdRecorded = "data_space.cloud_id_recorded";
     public const string ProjectRenamed = "project.renamed";
+    public const string WebhookEndpointCreated = "webhook_endpoint.created";
+    public const string WebhookEndpointUpdated = "webhook_endpoint.updated";
+    public const string WebhookEndpointDeleted = "webhook_endpoint.deleted";
+    public const string WebhookSecretRolled = "webhook_endpoint.secret_rolled";
+
+    /// <summary>The platform turned an endpoint off: it answered 410, or failed for days (the portal shows a banner too).</summary>
+    public const string WebhookEndpointDisabled = "webhook_endpoint.disabled";
 }

@@ -2,6 +2,7 @@ using CommerceServices.Platform.Accounts;
 using CommerceServices.Platform.Events;
 using CommerceServices.Platform.Payments;
 using CommerceServices.Platform.Registry;
+using CommerceServices.Platform.Webhooks;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace CommerceServices.Platform.Data;
@@ -32,6 +33,16 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
     public DbSet<SandboxProcessorOperation> SandboxProcessorOperations => Set<SandboxProcessorOperation>();
 
     public DbSet<OutboxEvent> OutboxEvents => Set<OutboxEvent>();
+
+    public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
+
+    public DbSet<WebhookSecret> WebhookSecrets => Set<WebhookSecret>();
+
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+
+    public DbSet<WebhookAttempt> WebhookAttempts => Set<WebhookAttempt>();
+
+    public DbSet<KeyExpiryNotice> KeyExpiryNotices => Set<KeyExpiryNotice>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(PlatformDbContext).Assembly);

@@ -17,4 +17,13 @@ public static class EventTypes
 
     /// <summary>A refund, part or all of what is captured (the payment's status says which).</summary>
     public const string PaymentRefunded = "payment.refunded";
+
+    // Keys and data spaces: what a shop's systems may want to hear about besides money (the wire names are in
+    // CommerceServices.Protocol.Webhooks.WebhookEventTypes).
+    public const string KeyCreated = "key.created";
+    public const string KeyRolled = "key.rolled";
+    public const string KeyRevoked = "key.revoked";
+    public const string KeyExpiring = "key.expiring";
+    public const string DataSpaceBound = "data_space.bound";
+    public const string DataSpaceReleased = "data_space.released";
 }

@@ -13,6 +13,7 @@ using CommerceServices.Platform.Operators;
 using CommerceServices.Platform.Traffic;
 using CommerceServices.Platform.Observability;
 using CommerceServices.Platform.Scaling;
+using CommerceServices.Platform.Webhooks;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Routing.Matching;
@@ -71,6 +72,7 @@ public static partial class PlatformApplication
         services.AddScoped<RegistryService>();
         services.AddEventOutbox();
         services.AddPaymentServices();
+        services.AddWebhooks();
 
         services.AddSingleton<OperatorCredentials>();
         services.AddGatewayOptions();
@@ -119,6 +121,7 @@ public static partial class PlatformApplication
         app.MapMetricsEndpoint();
         app.MapManagementApi();
         app.MapRegistryManagementApi();
+        app.MapWebhooksApi();
         app.MapPortal();
         app.MapOperatorConsole();
         app.MapGatewayInfo();

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using CommerceServices.Platform.Accounts;
 using CommerceServices.Platform.Data;
+using CommerceServices.Platform.Events;
 using CommerceServices.Platform.Hosting;
 using CommerceServices.Protocol;
 using CommerceServices.Protocol.Registry;
@@ -13,7 +14,8 @@ namespace CommerceServices.Platform.Registry;
 /// of another account answers exactly as one that does not exist.
 /// </summary>
 public sealed partial class RegistryService(
-    PlatformDbContext db, AuditLog audit, IEnumerable<IDataSpaceStore> stores, IOptions<RegistryOptions> options, TimeProvider time)
+    PlatformDbContext db, AuditLog audit, IEnumerable<IDataSpaceStore> stores, IOptions<RegistryOptions> options, TimeProvider time,
+    EventOutbox outbox)
 {
     public const string DefaultProjectName = "Default project";
 
@@ -268,6 +270,7 @@ public sealed partial class RegistryService(
 
         dataSpace.InstanceId = instanceId;
         audit.Record(accountId, AuditActions.DataSpaceBound, actor, detail: $"{dataSpace.Id} → instance {instanceId}");
+        await outbox.AddAsync(EventTypes.DataSpaceBound, accountId, dataSpace.Type.EventEnvironment(), dataSpace.Id, dataSpace.Id, DataSpaceViews.Of(dataSpace), time.GetUtcNow(), cancellationToken: cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return dataSpace;
@@ -360,7 +363,8 @@ public sealed partial class RegistryService(
         }
 
         audit.Record(accountId, AuditActions.DataSpaceReleased, actor, detail: $"{dataSpace.Id} from {previous}");
-        await db.SaveChangesAsync(cancellationToken); // the change and its audit event commit together
+        await outbox.AddAsync(EventTypes.DataSpaceReleased, accountId, dataSpace.Type.EventEnvironment(), dataSpace.Id, dataSpace.Id, DataSpaceViews.Of(dataSpace), time.GetUtcNow(), cancellationToken: cancellationToken);
+        await db.SaveChangesAsync(cancellationToken); // the change, its audit event and its event commit together
         await transaction.CommitAsync(cancellationToken);
         return dataSpace;
     }

@@ -96,6 +96,20 @@ public static class ProblemCodes
     public const string OperatorNotFound = "operator_not_found";
     public const string InvalidTotpCode = "invalid_totp_code";
     public const string OperatorReadOnly = "operator_read_only";
+
+    // Webhooks: endpoints, their secrets, replays.
+    public const string WebhookEndpointNotFound = "webhook_endpoint_not_found";
+    public const string InvalidWebhookUrl = "invalid_webhook_url";
+
+    /// <summary>400: the URL is one the platform may not send to (plain http in production, or a loopback, private or link-local address).</summary>
+    public const string WebhookUrlNotAllowed = "webhook_url_not_allowed";
+
+    public const string InvalidWebhookEvents = "invalid_webhook_events";
+    public const string InvalidOverlap = "invalid_overlap";
+    public const string InvalidReplayRange = "invalid_replay_range";
+    public const string WebhookDeliveryNotFound = "webhook_delivery_not_found";
+    public const string WebhookEndpointLimit = "webhook_endpoint_limit";
+    public const string WebhookEndpointDisabled = "webhook_endpoint_disabled";
 }
 
 /// <summary>Status and title of each code, so both sides describe a refusal the same way.</summary>
@@ -180,6 +194,17 @@ public static class ProblemCatalog
         [ProblemCodes.OperatorNotFound] = (404, "The operator does not exist."),
         [ProblemCodes.InvalidTotpCode] = (401, "The authenticator code or recovery code is not right."),
         [ProblemCodes.OperatorReadOnly] = (403, "A support operator can read everything and change nothing."),
+
+        // Webhooks.
+        [ProblemCodes.WebhookEndpointNotFound] = (404, "The webhook endpoint does not exist."),
+        [ProblemCodes.InvalidWebhookUrl] = (400, "The webhook URL is not valid."),
+        [ProblemCodes.WebhookUrlNotAllowed] = (400, "The platform may not send webhooks to this URL."),
+        [ProblemCodes.InvalidWebhookEvents] = (400, "The event types are not valid."),
+        [ProblemCodes.InvalidOverlap] = (400, "The overlap of the old secret is out of range."),
+        [ProblemCodes.InvalidReplayRange] = (400, "The replay range is not valid."),
+        [ProblemCodes.WebhookDeliveryNotFound] = (404, "The delivery does not exist for this endpoint."),
+        [ProblemCodes.WebhookEndpointLimit] = (409, "The account has as many webhook endpoints as it may."),
+        [ProblemCodes.WebhookEndpointDisabled] = (409, "The webhook endpoint is disabled."),
     };
 
     public static IReadOnlyCollection<string> Codes => Entries.Keys;
