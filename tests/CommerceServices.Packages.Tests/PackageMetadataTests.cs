@@ -42,7 +42,7 @@ public sealed partial class PackageMetadataTests(PackedPackages packages)
         Assert.Equal(packages.Version, Dependency("CommerceServices.Connector.Admin", "CommerceServices.Connector"));
         Assert.Equal(packages.Version, Dependency("CommerceServices.Connector", "CommerceServices.Protocol"));
         // The public packages they need come from the public source; the versions are the ones that restore.
-        Assert.NotNull(Dependency("CommerceServices.Connector", "Polly"));
+        Assert.NotNull(Dependency("CommerceServices.Connector", "Microsoft.Extensions.Http.Resilience"));
         Assert.NotNull(Dependency("CommerceServices.Protocol", "Microsoft.IdentityModel.JsonWebTokens"));
     }
 

@@ -48,7 +48,7 @@ public static partial class PlatformApplication
         services.AddSingleton<MatcherPolicy, ListenerMatcherPolicy>();
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
-            var options = context.Configuration.GetSection(PlatformOptions.Section).Get<PlatformOptions>() ?? new PlatformOptions();
+            var options = PlatformOptions.Unchecked(context.Configuration);
             // Kestrel is configured when the app is built, before the settings are checked: with a bad listener setting it
             // binds nothing, and the start-up check then reports it together with every other bad setting.
             if (new PlatformOptionsValidator().Validate(null, options).Succeeded)

@@ -7,6 +7,14 @@ public sealed class PlatformOptions
 
     public const string DefaultDataDirectory = "data";
 
+    /// <summary>
+    /// The settings as configured, not yet checked. For the few decisions taken while the app is composed (which listener
+    /// a route answers on): resolving <c>IOptions</c> there would check them early and report one bad setting alone,
+    /// instead of every bad setting together at start-up.
+    /// </summary>
+    public static PlatformOptions Unchecked(IConfiguration configuration) =>
+        configuration.GetSection(Section).Get<PlatformOptions>() ?? new PlatformOptions();
+
     /// <summary>Listener of the account portal and the management API.</summary>
     public string PortalUrl { get; set; } = "http://127.0.0.1:5080";
 

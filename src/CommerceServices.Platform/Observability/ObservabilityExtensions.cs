@@ -41,7 +41,7 @@ public static class ObservabilityExtensions
     public static IEndpointRouteBuilder MapMetricsEndpoint(this IEndpointRouteBuilder app)
     {
         app.MapPrometheusScrapingEndpoint(MetricsPath)
-            .RequireListener(MetricsListener(app.ServiceProvider.GetRequiredService<IOptions<PlatformOptions>>().Value))
+            .RequireListener(MetricsListener(PlatformOptions.Unchecked(app.ServiceProvider.GetRequiredService<IConfiguration>())))
             .RequireAuthorization(OperatorTokenDefaults.PolicyName);
         return app;
     }

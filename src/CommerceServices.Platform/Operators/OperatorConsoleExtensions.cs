@@ -88,7 +88,7 @@ public static class OperatorConsoleExtensions
     /// </summary>
     public static WebApplication MapOperatorConsole(this WebApplication app)
     {
-        var listener = string.IsNullOrWhiteSpace(app.Services.GetRequiredService<IOptions<PlatformOptions>>().Value.OperatorUrl)
+        var listener = string.IsNullOrWhiteSpace(PlatformOptions.Unchecked(app.Configuration).OperatorUrl)
             ? PlatformListener.Portal
             : PlatformListener.Operator;
         app.MapOperatorsApi();
