@@ -9,6 +9,7 @@ using CommerceServices.Platform.Registry;
 using CommerceServices.Platform.Hosting.FirstRun;
 using CommerceServices.Platform.Hosting.Operator;
 using CommerceServices.Platform.Scaling;
+using CommerceServices.Platform.Services;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Routing.Matching;
@@ -60,6 +61,7 @@ public static partial class PlatformApplication
         services.AddOptions<RegistryOptions>().BindConfiguration(RegistryOptions.Section);
         services.AddScoped<RegistryService>();
         services.AddPaymentServices();
+        services.AddServicesBehindTheGateway();
 
         services.AddSingleton<OperatorCredentials>();
         services.AddGatewayOptions();
@@ -106,6 +108,7 @@ public static partial class PlatformApplication
         var gateway = app.MapGateway();
         gateway.MapRegistryApi();
         gateway.MapPaymentsApi();
+        app.MapServicesBehindTheGateway();
         return app;
     }
 
@@ -115,6 +118,7 @@ public static partial class PlatformApplication
         DataFolder.EnsureCreated(app.Services.GetRequiredService<IOptions<PlatformOptions>>().Value);
         await app.Services.MigratePlatformDatabaseAsync();
         await KeyFingerprints.BackfillAsync(app.Services);
+        await app.Services.InitializeServicesAsync();
         app.Services.GetRequiredService<OperatorCredentials>().Initialize();
 
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CommerceServices.Platform");
