@@ -36,8 +36,10 @@ public sealed class ServicesBehindTheGateway : Migration
         migrationBuilder.CreateIndex("IX_Services_PathPrefix", "Services", "PathPrefix", unique: true);
 
         // Payment Services, the one service entitlements could name until now; the platform rewrites its row at start.
+        var (text, integer, bigint) = migrationBuilder.IsSqlite() ? ("TEXT", "INTEGER", "INTEGER") : ("text", "integer", "bigint");
         migrationBuilder.InsertData("Services",
             ["Id", "Name", "PathPrefix", "Upstreams", "DataSpace", "Environments", "TimeoutSeconds", "MaxConcurrentRequests", "Origin", "CreatedAt", "UpdatedAt"],
+            [text, text, text, text, text, text, integer, integer, text, bigint, bigint],
             ["payments", "Payment Services", "/payments/v1", "", "required", "sandbox\nproduction", 30, 0, "built-in", 0L, 0L]);
 
         if (migrationBuilder.IsSqlite())

@@ -123,7 +123,7 @@ public sealed partial class LifecycleJobs(
     public static IReadOnlyList<Holding> CopiedOf(LifecycleJobView job, ServiceRegistry registry) => job.Services
         .Where(s => s.Status != LifecycleJobStep.Skipped)
         .Select(s => s.Status == LifecycleJobStatuses.Done
-            ? new Holding(s.Service, s.Items, Name: registry.Find(s.Service)?.Name)
+            ? new Holding(s.Service, s.Items, "items", "item", Name: registry.Find(s.Service)?.Name)
             : new Holding(s.Service, null, Name: registry.Find(s.Service)?.Name, Problem: $"not copied yet: {s.LastError}; the platform retries it (job {job.Id})"))
         .ToList();
 
