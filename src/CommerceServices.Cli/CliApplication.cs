@@ -23,6 +23,7 @@ public static class CliApplication
         root.Subcommands.Add(ConnectorCommands.Build(globals));
         root.Subcommands.Add(PaymentsCommands.Build(globals));
         root.Subcommands.Add(UsersCommands.Build(globals));
+        root.Subcommands.Add(ServicesCommands.Build(globals));
         return root;
     }
 

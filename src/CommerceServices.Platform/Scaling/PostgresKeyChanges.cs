@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using CommerceServices.Platform.Accounts;
 using CommerceServices.Platform.Data;
 using CommerceServices.Platform.Observability;
+using CommerceServices.Platform.Services;
 using Npgsql;
 
 namespace CommerceServices.Platform.Scaling;
@@ -12,7 +13,9 @@ namespace CommerceServices.Platform.Scaling;
 /// commit; every node, this one too, listens on a connection of its own and drops the key from its caches when the
 /// notification comes. A node that loses that connection may have missed notifications: it drops every cached key,
 /// reconnects, and drops them again once listening. A notification lost anyway (a node killed between its commit and
-/// the send) is covered by the key cache's time limit, <c>Gateway:KeyCacheSeconds</c>.
+/// the send) is covered by the key cache's time limit, <c>Gateway:KeyCacheSeconds</c>. The same connection listens for
+/// the service registry's changes (<see cref="ServiceChangeFeed.Channel"/>: services, entitlements, signing keys), which
+/// are sent inside the transaction that makes them.
 /// </summary>
 internal sealed partial class PostgresKeyChanges : BackgroundService
 {
@@ -25,15 +28,18 @@ internal sealed partial class PostgresKeyChanges : BackgroundService
     private readonly Channel<string> _outgoing = System.Threading.Channels.Channel.CreateUnbounded<string>(
         new UnboundedChannelOptions { SingleReader = true });
     private readonly KeyChangeFeed _feed;
+    private readonly ServiceChangeFeed _serviceChanges;
     private readonly PlatformMetrics _metrics;
     private readonly ILogger<PostgresKeyChanges> _logger;
     private readonly string _listenConnectionString = "";
     private readonly NpgsqlDataSource? _sender;
 
     /// <summary>Does nothing unless the storage is PostgreSQL (configuration read at start, when the host is built).</summary>
-    public PostgresKeyChanges(IConfiguration configuration, KeyChangeFeed feed, PlatformMetrics metrics, ILogger<PostgresKeyChanges> logger)
+    public PostgresKeyChanges(IConfiguration configuration, KeyChangeFeed feed, ServiceChangeFeed serviceChanges, PlatformMetrics metrics,
+        ILogger<PostgresKeyChanges> logger)
     {
         _feed = feed;
+        _serviceChanges = serviceChanges;
         _metrics = metrics;
         _logger = logger;
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
@@ -97,11 +103,17 @@ internal sealed partial class PostgresKeyChanges : BackgroundService
                 await using var connection = new NpgsqlConnection(_listenConnectionString);
                 connection.Notification += (_, e) =>
                 {
+                    if (e.Channel == ServiceChangeFeed.Channel)
+                    {
+                        _serviceChanges.Receive(e.Payload);
+                        return;
+                    }
+
                     _metrics.KeyChangeReceived();
                     _feed.Receive(e.Payload);
                 };
                 await connection.OpenAsync(stoppingToken);
-                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
+                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}; LISTEN {ServiceChangeFeed.Channel}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
@@ -153,6 +165,7 @@ internal sealed partial class PostgresKeyChanges : BackgroundService
     {
         _metrics.KeyCacheReset();
         _feed.ReceiveUnknownChanges();
+        _serviceChanges.ReceiveUnknownChanges();
     }
 
     [LoggerMessage(EventId = 1301, Level = LogLevel.Information, Message = "Listening for key changes of other nodes.")]

@@ -32,7 +32,7 @@ public sealed class ServiceChangeFeed
 
     /// <summary>
     /// Announces <paramref name="change"/> inside the current transaction of <paramref name="db"/> (PostgreSQL), to be
-    /// delivered at commit. On SQLite nothing is sent; call <see cref="AppliedAsync"/> after the commit.
+    /// delivered at commit. On SQLite nothing is sent; call <see cref="Applied"/> after the commit.
     /// </summary>
     public static async Task AnnounceAsync(PlatformDbContext db, string change, CancellationToken cancellationToken)
     {
