@@ -80,11 +80,11 @@ public static partial class RecommendationsApi
         var products = await db.OrderLines
             .Where(l => l.DataSpaceId == dataSpace && l.Sku != sku && orders.Contains(l.OrderId))
             .GroupBy(l => l.Sku)
-            .Select(g => new AlsoBoughtProduct(g.Key, g.Count()))
+            .Select(g => new { Sku = g.Key, Orders = g.Count() })
             .OrderByDescending(p => p.Orders).ThenBy(p => p.Sku)
             .Take(Math.Clamp(limit ?? 4, 1, 20))
             .ToListAsync(ct);
-        return TypedResults.Ok(new AlsoBought(sku, products));
+        return TypedResults.Ok(new AlsoBought(sku, products.Select(p => new AlsoBoughtProduct(p.Sku, p.Orders)).ToList()));
     }
 
     private static ProblemHttpResult Problem(string code, string detail) =>

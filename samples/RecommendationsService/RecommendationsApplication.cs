@@ -1,4 +1,6 @@
 using CommerceServices.Service;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.EntityFrameworkCore;
 
 namespace RecommendationsService;
@@ -23,8 +25,9 @@ public static class RecommendationsApplication
         app.MapGet("/healthz", () => TypedResults.Ok("ok"));
         app.MapRecommendationsApi();
         app.MapLifecycleApi();
-        app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
-            "Recommendations ready on {Urls}; data in {Folder}.", string.Join(' ', app.Urls), dataDirectory));
+        // The addresses Kestrel bound (port 0 resolved), so whoever started the service can read where it listens.
+        app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation("Recommendations ready on {Urls}; data in {Folder}.",
+            string.Join(' ', app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? []), dataDirectory));
         Directory.CreateDirectory(dataDirectory);
         return app;
     }

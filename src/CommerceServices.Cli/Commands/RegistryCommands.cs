@@ -94,7 +94,10 @@ public static class RegistryCommands
         return new Command("delete", "Delete a data space. One that holds data or is bound is refused, saying what would be lost, unless --force.")
             .With(account, dataSpace, force).WithAction(globals, async (cli, ct) =>
                 cli.Render(await cli.Client.DeleteDataSpaceAsync(cli.Value(account), cli.Value(dataSpace), cli.Parse.GetValue(force), ct),
-                    deleted => cli.Output.Out.WriteLine($"Deleted data space {CliOutput.Text(deleted, "id")} ('{CliOutput.Text(deleted, "name")}').")));
+                    deleted => cli.Output.Out.WriteLine(CliOutput.Text(deleted, "jobId") is { } job
+                        ? $"Data space {CliOutput.Text(deleted, "id")} ('{CliOutput.Text(deleted, "name")}') is being deleted: it takes no more calls, and goes " +
+                          $"once every service has confirmed; the platform keeps asking. See 'data-spaces job --account {cli.Value(account)} --id {job}'."
+                        : $"Deleted data space {CliOutput.Text(deleted, "id")} ('{CliOutput.Text(deleted, "name")}').")));
     }
 
     private static Command Release(GlobalOptions globals)
