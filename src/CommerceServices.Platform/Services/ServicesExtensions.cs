@@ -8,7 +8,7 @@ using Yarp.ReverseProxy.Configuration;
 
 namespace CommerceServices.Platform.Services;
 
-public static class ServicesExtensions
+public static partial class ServicesExtensions
 {
     /// <summary>
     /// Services behind the gateway (R27): the registry of services, YARP forwarding to them with routes and clusters made
@@ -69,5 +69,14 @@ public static class ServicesExtensions
 
         await services.GetRequiredService<ServiceRegistry>().ReloadAsync(cancellationToken);
         await services.GetRequiredService<SigningKeyRing>().EnsureKeyAsync(cancellationToken);
+        if (services.GetRequiredService<IOptions<ServiceGatewayOptions>>().Value.Issuer is null
+            && services.GetRequiredService<IConfiguration>().GetValue<Data.StorageProvider>($"{Data.StorageOptions.Section}:Provider") == Data.StorageProvider.PostgreSql)
+        {
+            LogIssuerPerNode(services.GetRequiredService<ILoggerFactory>().CreateLogger("CommerceServices.Platform.Services"));
+        }
     }
+
+    [LoggerMessage(EventId = 2100, Level = LogLevel.Warning,
+        Message = "ServiceGateway:Issuer is not set: tokens for upstream services name this node's portal listener as their issuer. With several nodes, set it to the portal's public URL on every node, or upstreams refuse the other nodes' tokens.")]
+    private static partial void LogIssuerPerNode(ILogger logger);
 }

@@ -118,6 +118,16 @@ public sealed partial class SigningKeyRing : IDisposable
         }
 
         await ReloadAsync(cancellationToken);
+        try
+        {
+            _ = Current.Credentials;
+        }
+        catch (CryptographicException e)
+        {
+            throw new InvalidOperationException(
+                "This node cannot open the gateway's signing key: it was protected with Data Protection keys this node does not have. " +
+                "Give every node the same Data Protection keys: Platform:DataDirectory on shared storage (its data-protection-keys folder).", e);
+        }
     }
 
     /// <summary>
