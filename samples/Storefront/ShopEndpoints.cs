@@ -20,6 +20,10 @@ public static class ShopEndpoints
     public static void MapShop(this WebApplication app)
     {
         app.MapGet("/", (HttpContext http) => Page<ProductsPage>(http, new { }));
+        app.MapGet("/products/{id}", async (string id, HttpContext http, RecommendationsClient recommendations, CancellationToken ct) =>
+            Catalog.Find(id) is { } product
+                ? Page<ProductPage>(http, new { Product = product, AlsoBought = await recommendations.AlsoBoughtAsync(product.Id, ct) })
+                : Page<ShopMessage>(http, new { Title = "Product not found", Text = "There is no such product." }, StatusCodes.Status404NotFound));
         app.MapGet("/cart", (HttpContext http) => Page<CartPage>(http, new { Lines = Cart.Read(http), Currency = Currency(http) }));
         app.MapPost("/cart", AddToCartAsync).DisableAntiforgery();
         app.MapPost("/cart/update", UpdateCartAsync).DisableAntiforgery();
@@ -102,7 +106,7 @@ public static class ShopEndpoints
     }
 
     private static async Task<IResult> CheckoutAsync(HttpContext http, CommerceServicesConnector connector, CheckoutPayments payments, OrderStore orders,
-        CancellationToken ct)
+        RecommendationsClient recommendations, CancellationToken ct)
     {
         if (await RefuseForgeryAsync(http) is { } refused)
         {
@@ -146,6 +150,8 @@ public static class ShopEndpoints
             lines.Select(l => new OrderLine(l.Product.Id, l.Product.Name, l.Quantity, l.Product.Price)).ToList(), total, currency,
             outcome.PaymentId!, "captured", outcome.Card);
         await orders.SaveAsync(order, ct);
+        // What was bought together feeds "Customers also bought"; an order is confirmed whether or not the service answers.
+        await recommendations.RecordOrderAsync(order, ct);
         Cart.Write(http, []);
         return TypedResults.Redirect($"/orders/{orderId}");
     }
