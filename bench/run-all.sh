@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every benchmark of issue 14 in one go and writes the results table and chart the README shows.
+# Runs every benchmark in one go and writes the results table and chart the README shows.
 #
 #   bench/run-all.sh            full run (about half an hour on 2 cores): writes bench/results/results.{jsonl,md,svg}
 #                               and puts the table in README.md between the bench-results markers
@@ -24,7 +24,7 @@ dotnet build src/CommerceServices.Platform -c "$BENCH_CONFIGURATION" -nologo -v 
 export BENCH_BUILT=1
 
 failed=()
-for bench in gateway connector many-keys payments keygen; do
+for bench in gateway proxy connector many-keys payments keygen; do
   echo "==> bench/$bench.sh" >&2
   started=$SECONDS
   if ! "bench/$bench.sh" >"$out/$bench.log" 2>&1; then

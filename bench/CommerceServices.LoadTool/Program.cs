@@ -7,4 +7,5 @@ root.Subcommands.Add(ClientsCommand.Build());
 root.Subcommands.Add(PaymentsCommand.Build());
 root.Subcommands.Add(SeedKeysCommand.Build());
 root.Subcommands.Add(CallEachKeyCommand.Build());
+root.Subcommands.Add(UpstreamCommand.Build());
 return await root.Parse(args).InvokeAsync();
