@@ -181,6 +181,31 @@ public sealed class ServiceRegistrationTests
         Assert.True(upstream.Requests.All(r => r.Authenticated)); // the second node's token, checked against the shared keys
     }
 
+    [Fact]
+    public async Task OnPostgreSql_ANodeWithoutTheSharedDataProtectionKeys_Starts_ButRefusesCallsToServicesWithASentence()
+    {
+        var connectionString = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+        await using var nodes = await Nodes.StartAsync(2, StorageProvider.PostgreSql, connectionString); // a data folder each
+        await using var upstream = await RecordingUpstream.StartAsync(nodes[0].PortalUrl, "lonely");
+        await ServicesTestKit.RegisterAsync(nodes[0], new ServiceRegistration("lonely", "Lonely", "/lonely/v1", [upstream.Url.AbsoluteUri], DataSpaceModes.None));
+        var merchant = await ServicesTestKit.MerchantAsync(nodes[0], "lonely");
+
+        using var first = await ServicesTestKit.CallAsync(nodes[0], merchant.Sandbox, HttpMethod.Get, "/lonely/v1/echo");
+        HttpResponseMessage? second = null;
+        Assert.True(await ServicesTestKit.EventuallyAsync(async () =>
+        {
+            second?.Dispose();
+            second = await ServicesTestKit.CallAsync(nodes[1], merchant.Sandbox, HttpMethod.Get, "/lonely/v1/echo");
+            return second.StatusCode == HttpStatusCode.BadGateway;
+        }, TimeSpan.FromSeconds(3)));
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(ProblemCodes.ServiceUnavailable, await second!.ProblemCodeAsync());
+        second!.Dispose();
+        Assert.Contains("cannot open the gateway's signing key", nodes[1].Output);
+        Assert.Single(upstream.Requests);
+    }
+
     /// <summary>One platform process for the tests that only register and read.</summary>
     private static class SharedPlatform
     {

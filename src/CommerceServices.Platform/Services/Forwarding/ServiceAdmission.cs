@@ -18,8 +18,8 @@ namespace CommerceServices.Platform.Services.Forwarding;
 /// <c>service_unavailable</c>, 504 <c>service_timeout</c>; the upstream's own answers pass through unchanged.
 /// </summary>
 internal sealed partial class ServiceAdmission(
-    RequestDelegate next, ServiceRegistry registry, EntitlementCache entitlements, ServiceLimits limits, IOptions<ServiceGatewayOptions> options,
-    ILogger<ServiceAdmission> logger)
+    RequestDelegate next, ServiceRegistry registry, EntitlementCache entitlements, ServiceLimits limits, Tokens.SigningKeyRing keys,
+    IOptions<ServiceGatewayOptions> options, ILogger<ServiceAdmission> logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -62,6 +62,13 @@ internal sealed partial class ServiceAdmission(
         {
             await Problems.WriteAsync(context, ProblemCodes.RequestTooLarge,
                 $"The request body is {context.Request.ContentLength} bytes; the gateway forwards at most {options.Value.MaxRequestBodySize}.");
+            return;
+        }
+
+        if (!keys.CanSign)
+        {
+            await Problems.WriteAsync(context, ProblemCodes.ServiceUnavailable,
+                $"This gateway node cannot sign the token {service.Name} needs (its Data Protection keys are not the other nodes'); the operator is told by its log.");
             return;
         }
 

@@ -76,6 +76,23 @@ public sealed partial class LifecycleJobs(
         try
         {
             var due = job.Steps.Where(s => s.Status == LifecycleJobStatuses.Pending && (force || s.NextAttemptAt is null || s.NextAttemptAt <= now)).ToList();
+            if (job.Kind == LifecycleJob.Delete)
+            {
+                // A service still copying out of this data space (a copy asked for before the delete) copies first:
+                // deleting its data now would lose what the copy was to carry over.
+                var copying = await db.Set<LifecycleJobStep>().AsNoTracking()
+                    .Where(s => s.Status == LifecycleJobStatuses.Pending && db.Set<LifecycleJob>().Any(j =>
+                        j.Id == s.JobId && j.Kind == LifecycleJob.Copy && j.Status == LifecycleJobStatuses.Pending && j.FromDataSpaceId == job.DataSpaceId))
+                    .Select(s => s.Service).ToListAsync(cancellationToken);
+                foreach (var step in due.Where(s => copying.Contains(s.Service)))
+                {
+                    step.LastError = "waits for the copy out of this data space to finish";
+                    step.NextAttemptAt = now + TimeSpan.FromSeconds(1);
+                }
+
+                due.RemoveAll(s => copying.Contains(s.Service));
+            }
+
             var participants = lifecycles.Participants().ToDictionary(p => p.Service.Id, StringComparer.Ordinal);
             await Task.WhenAll(due.Select(step => RunStepAsync(job, step, participants.GetValueOrDefault(step.Service), cancellationToken)));
 

@@ -85,7 +85,14 @@ internal sealed class RemoteServiceLifecycle(ServiceDefinition service, HttpClie
     {
         var url = new Uri(service.LifecycleUrl!, path);
         using var request = new HttpRequestMessage(method, url);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", issuer.IssueForLifecycle(service.Id, accountId, dataSpaceId, Ids.New("req")));
+        try
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", issuer.IssueForLifecycle(service.Id, accountId, dataSpaceId, Ids.New("req")));
+        }
+        catch (System.Security.Cryptography.CryptographicException e)
+        {
+            throw new LifecycleCallException("this node cannot sign the platform's token (its Data Protection keys are not the other nodes')", e);
+        }
         if (body is not null)
         {
             request.Content = JsonContent.Create(body, options: Json);

@@ -118,15 +118,31 @@ public sealed partial class SigningKeyRing : IDisposable
         }
 
         await ReloadAsync(cancellationToken);
-        try
+        if (!CanSign)
         {
-            _ = Current.Credentials;
+            // Not fatal: a node that forwards to no service needs no key. Calls to services are refused on this node
+            // (ServiceAdmission) until its Data Protection keys are those of the others.
+            LogCannotOpen(_logger);
         }
-        catch (CryptographicException e)
+    }
+
+    /// <summary>
+    /// Whether this node can sign with the current key: false when it was protected with Data Protection keys this node
+    /// does not have (nodes that do not share <c>Platform:DataDirectory</c>'s keys).
+    /// </summary>
+    public bool CanSign
+    {
+        get
         {
-            throw new InvalidOperationException(
-                "This node cannot open the gateway's signing key: it was protected with Data Protection keys this node does not have. " +
-                "Give every node the same Data Protection keys: Platform:DataDirectory on shared storage (its data-protection-keys folder).", e);
+            try
+            {
+                _ = Current.Credentials;
+                return true;
+            }
+            catch (CryptographicException)
+            {
+                return false;
+            }
         }
     }
 
@@ -282,6 +298,10 @@ public sealed partial class SigningKeyRing : IDisposable
 
     [LoggerMessage(EventId = 2121, Level = LogLevel.Information, Message = "Next gateway signing key {Kid} published; it signs from {ActivatesAt:o}.")]
     private static partial void LogRolled(ILogger logger, string kid, DateTimeOffset activatesAt);
+
+    [LoggerMessage(EventId = 2124, Level = LogLevel.Error,
+        Message = "This node cannot open the gateway's signing key: it was protected with Data Protection keys this node does not have, so it refuses calls to services behind the gateway. Give every node the same Data Protection keys: Platform:DataDirectory on shared storage (its data-protection-keys folder).")]
+    private static partial void LogCannotOpen(ILogger logger);
 
     [LoggerMessage(EventId = 2122, Level = LogLevel.Warning, Message = "Could not read the gateway signing keys ({ExceptionType}); the previous ones stay.")]
     private static partial void LogReloadFailed(ILogger logger, string exceptionType);
