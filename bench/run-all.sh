@@ -24,7 +24,7 @@ dotnet build src/CommerceServices.Platform -c "$BENCH_CONFIGURATION" -nologo -v 
 export BENCH_BUILT=1
 
 failed=()
-for bench in gateway connector many-keys payments keygen operator-console webhooks; do
+for bench in gateway proxy connector many-keys payments keygen operator-console webhooks; do
   echo "==> bench/$bench.sh" >&2
   started=$SECONDS
   if ! "bench/$bench.sh" >"$out/$bench.log" 2>&1; then

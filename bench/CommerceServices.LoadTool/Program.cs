@@ -9,4 +9,5 @@ root.Subcommands.Add(SeedKeysCommand.Build());
 root.Subcommands.Add(CallEachKeyCommand.Build());
 root.Subcommands.Add(SeedAuditCommand.Build());
 root.Subcommands.Add(WebhookReceiverCommand.Build());
+root.Subcommands.Add(UpstreamCommand.Build());
 return await root.Parse(args).InvokeAsync();

@@ -21,6 +21,10 @@ public static class ShopEndpoints
     public static void MapShop(this WebApplication app)
     {
         app.MapGet("/", (HttpContext http) => Page<ProductsPage>(http, new { }));
+        app.MapGet("/products/{id}", async (string id, HttpContext http, RecommendationsClient recommendations, CancellationToken ct) =>
+            Catalog.Find(id) is { } product
+                ? Page<ProductPage>(http, new { Product = product, AlsoBought = await recommendations.AlsoBoughtAsync(product.Id, ct) })
+                : Page<ShopMessage>(http, new { Title = "Product not found", Text = "There is no such product." }, StatusCodes.Status404NotFound));
         app.MapGet("/cart", (HttpContext http) => Page<CartPage>(http, new { Lines = Cart.Read(http), Currency = Currency(http) }));
         app.MapPost("/cart", AddToCartAsync).DisableAntiforgery();
         app.MapPost("/cart/update", UpdateCartAsync).DisableAntiforgery();
@@ -122,7 +126,7 @@ public static class ShopEndpoints
     }
 
     private static async Task<IResult> CheckoutAsync(HttpContext http, CommerceServicesConnector connector, CheckoutPayments payments, OrderStore orders,
-        CancellationToken ct)
+        RecommendationsClient recommendations, CancellationToken ct)
     {
         if (await RefuseForgeryAsync(http) is { } refused)
         {
@@ -168,6 +172,8 @@ public static class ShopEndpoints
             outcome.PaymentId!, "captured", outcome.Card);
         await orders.SaveAsync(order, ct);
         PlacedOrders.Add(http, orderId);
+        // What was bought together feeds "Customers also bought"; an order is confirmed whether or not the service answers.
+        await recommendations.RecordOrderAsync(order, ct);
         Cart.Write(http, []);
         return TypedResults.Redirect($"/orders/{orderId}");
     }

@@ -56,6 +56,8 @@ public static class StorefrontApplication
         services.AddCommerceServicesPayments();
         services.AddCommerceServicesWebhooks(builder.Configuration);
         services.AddScoped<CheckoutPayments>();
+        // The recommendations service behind the gateway, signed with the connector's keys like Payment Services (R8).
+        services.AddHttpClient<RecommendationsClient>().AddCommerceServicesSigning();
         services.AddSingleton(new OrderStore(dataDirectory));
         services.AddSingleton<AdminCredentials>();
 

@@ -25,6 +25,7 @@ public static class CliApplication
         root.Subcommands.Add(UsersCommands.Build(globals));
         root.Subcommands.Add(OperatorsCommands.Build(globals));
         root.Subcommands.Add(WebhooksCommands.Build(globals));
+        root.Subcommands.Add(ServicesCommands.Build(globals));
         return root;
     }
 

@@ -168,6 +168,24 @@ public sealed class ManagementClient : IDisposable
 
     private static readonly JsonSerializerOptions RequestJson = new(JsonSerializerDefaults.Web);
 
+    /// <summary>A data space and what each service keeps in it, in the service's own words.</summary>
+    public Task<ApiResult> GetDataSpaceAsync(string accountId, string dataSpaceId, CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, $"accounts/{Segment(accountId)}/data-spaces/{Segment(dataSpaceId)}", null, ct);
+
+    /// <summary>A copy or delete job across services: where each service stands.</summary>
+    public Task<ApiResult> GetJobAsync(string accountId, string jobId, CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, $"accounts/{Segment(accountId)}/jobs/{Segment(jobId)}", null, ct);
+
+    public Task<ApiResult> ListServicesAsync(CancellationToken ct) => SendAsync(HttpMethod.Get, "services", null, ct);
+
+    public Task<ApiResult> GetServiceAsync(string id, CancellationToken ct) => SendAsync(HttpMethod.Get, $"services/{Segment(id)}", null, ct);
+
+    /// <summary>Registers a service (<see cref="Protocol.Services.ServiceRegistration"/>).</summary>
+    public Task<ApiResult> AddServiceAsync(Protocol.Services.ServiceRegistration registration, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, "services", JsonSerializer.SerializeToNode(registration, RequestJson)!.AsObject(), ct);
+
+    public Task<ApiResult> RemoveServiceAsync(string id, CancellationToken ct) => SendAsync(HttpMethod.Delete, $"services/{Segment(id)}", null, ct);
+
     public void Dispose() => _http.Dispose();
 
     private static string Segment(string value) => Uri.EscapeDataString(value);

@@ -198,7 +198,7 @@ internal static class AdminEndpoints
         if (!result.Success)
         {
             var guard = result.Code == ConnectorCodes.DataLossConfirmationRequired
-                ? result.WouldLose.Select(h => new HoldingView(h.Service, h.Items)).ToList()
+                ? result.WouldLose.Select(h => new HoldingView(h.Service, h.Name ?? h.Service, h.Describe())).ToList()
                 : null;
             return await ConnectorAsync(http, prefix, typed, new SaveOutcome(false, result.Code, result.Message, result.Unreachable), guard, ct);
         }

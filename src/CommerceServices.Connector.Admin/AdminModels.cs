@@ -18,8 +18,11 @@ public sealed record AdminFrame(string Prefix, string ApplicationName, string? H
 /// <summary>One data space the merchant may choose, as the registry listed it.</summary>
 public sealed record DataSpaceChoice(string ProjectId, string ProjectName, string Id, string Name, string Type, bool BoundElsewhere, bool BoundHere);
 
-/// <summary>How much of one service's data a data space holds, for the data-loss guard.</summary>
-public sealed record HoldingView(string Service, int Items);
+/// <summary>
+/// What one service keeps in a data space, for the data-loss guard: the service's name and, in its own words, what it
+/// holds ("1 payment, 1 declined attempt"), or that it did not say.
+/// </summary>
+public sealed record HoldingView(string Service, string Name, string Holds);
 
 /// <summary>What a save answered: a success sentence, or a refusal with its code.</summary>
 public sealed record SaveOutcome(bool Success, string? Code, string Message, bool Unreachable);

@@ -24,8 +24,8 @@ public sealed class DataLossGuardTests(ConnectorFixture platform) : IClassFixtur
         var moved = await test.Connector.UseDataSpaceAsync(testing);
 
         Assert.Equal(ConnectorCodes.DataLossConfirmationRequired, moved.Code);
-        Assert.Equal([new Holding("payments", 3, "payments and refunds", "payment or refund")], moved.WouldLose);
-        Assert.Contains("which holds 3 payments and refunds.", moved.Message, StringComparison.Ordinal);
+        Assert.Equal([new Holding("payments", 3, "payments", "payment", "3 payments", "Payment Services")], moved.WouldLose);
+        Assert.Contains("which holds 3 payments.", moved.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("items", moved.Message, StringComparison.Ordinal);
         Assert.Contains($"commerce-services connector use-data-space --store {test.Connector.State.Store.Directory} --data-space {testing} --carry-over",
             moved.Message, StringComparison.Ordinal);
@@ -60,9 +60,9 @@ public sealed class DataLossGuardTests(ConnectorFixture platform) : IClassFixtur
         var moved = await test.Connector.UseDataSpaceAsync(testing, DataSpaceMove.CarryOver);
 
         Assert.True(moved.Success, moved.Message);
-        Assert.Equal([new Holding("payments", 3, "payments and refunds", "payment or refund")], moved.Copied);
+        Assert.Equal([new Holding("payments", 3, "items", "item", Name: "Payment Services")], moved.Copied);
         Assert.Contains("Carried over from", moved.Message, StringComparison.Ordinal);
-        Assert.Contains(": 3 payments and refunds.", moved.Message, StringComparison.Ordinal);
+        Assert.Contains(": Payment Services 3 copied.", moved.Message, StringComparison.Ordinal);
         Assert.Equal(testing, test.Connector.Settings.DataSpaceId);
         var target = await platform.DataSpaceAsync(account, testing);
         Assert.Equal(test.Connector.Settings.InstanceId, target["instanceId"]!.GetValue<string>());

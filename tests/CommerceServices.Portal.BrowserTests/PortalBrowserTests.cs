@@ -145,7 +145,7 @@ public sealed partial class PortalBrowserTests(BrowserFixture fixture) : IClassF
         await Screenshots.TakeAsync(page, "data-space");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Delete data space" }).ClickAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("would lose 1 payment or refund");
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("would lose 1 payment");
         await Screenshots.TakeAsync(page, "data-space-delete-confirm");
         await page.GetByLabel("I understand this data is lost for good").CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Delete with its data" }).ClickAsync();

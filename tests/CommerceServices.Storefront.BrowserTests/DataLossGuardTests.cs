@@ -46,7 +46,8 @@ public sealed class DataLossGuardTests(Chromium chromium) : IClassFixture<Chromi
         var guard = page.GetByTestId("data-loss-guard");
         Assert.True(await guard.IsVisibleAsync());
         Assert.Equal("data_loss_confirmation_required", await Pages.SaveCodeAsync(page));
-        Assert.Contains($"payments: {held}", await page.GetByTestId("holdings").InnerTextAsync());
+        // In Payment Services' own words, not a bare count.
+        Assert.Contains($"Payment Services: {held} payments", await page.GetByTestId("holdings").InnerTextAsync());
         await Pages.ScreenshotAsync(page, "admin-connector-data-loss-guard");
         await page.GetByRole(AriaRole.Button, new() { Name = "Carry the data over and move" }).ClickAsync();
 

@@ -21,7 +21,7 @@ internal static class CommonOptions
 
     public static Option<string> Service() => new("--service", "-s")
     {
-        Description = "The service, e.g. payments.",
+        Description = "The service's id, e.g. payments or recommendations (see 'services list').",
         HelpName = "service",
         Required = true,
     };

@@ -205,8 +205,9 @@ public static class ConnectorCommands
         return ExitCodes.Ok;
     }
 
+    /// <summary>Each service's holdings: its count (null when it did not answer) and what it holds in its own words.</summary>
     private static JsonArray Holdings(IReadOnlyList<Holding> holdings) =>
-        new([.. holdings.Select(h => (JsonNode?)new JsonObject { ["service"] = h.Service, ["items"] = h.Items })]);
+        new([.. holdings.Select(h => (JsonNode?)new JsonObject { ["service"] = h.Service, ["items"] = h.Items, ["holds"] = h.Describe() })]);
 
     private static Option<DirectoryInfo> StoreOption() => new("--store")
     {

@@ -49,6 +49,8 @@ public static class RegistryCommands
         command.Subcommands.Add(Delete(globals));
         command.Subcommands.Add(Release(globals));
         command.Subcommands.Add(Copy(globals));
+        command.Subcommands.Add(Show(globals));
+        command.Subcommands.Add(Job(globals));
         return command;
     }
 
@@ -92,7 +94,10 @@ public static class RegistryCommands
         return new Command("delete", "Delete a data space. One that holds data or is bound is refused, saying what would be lost, unless --force.")
             .With(account, dataSpace, force).WithAction(globals, async (cli, ct) =>
                 cli.Render(await cli.Client.DeleteDataSpaceAsync(cli.Value(account), cli.Value(dataSpace), cli.Parse.GetValue(force), ct),
-                    deleted => cli.Output.Out.WriteLine($"Deleted data space {CliOutput.Text(deleted, "id")} ('{CliOutput.Text(deleted, "name")}').")));
+                    deleted => cli.Output.Out.WriteLine(CliOutput.Text(deleted, "jobId") is { } job
+                        ? $"Data space {CliOutput.Text(deleted, "id")} ('{CliOutput.Text(deleted, "name")}') is being deleted: it takes no more calls, and goes " +
+                          $"once every service has confirmed; the platform keeps asking. See 'data-spaces job --account {cli.Value(account)} --id {job}'."
+                        : $"Deleted data space {CliOutput.Text(deleted, "id")} ('{CliOutput.Text(deleted, "name")}').")));
     }
 
     private static Command Release(GlobalOptions globals)
@@ -116,8 +121,72 @@ public static class RegistryCommands
         return new Command("copy", "Copy every service's data of one data space into another, so moving an instance loses nothing.")
             .With(account, from, to, instance).WithAction(globals, async (cli, ct) =>
                 cli.Render(await cli.Client.CopyDataSpaceAsync(cli.Value(account), cli.Value(from), cli.Value(to), cli.Parse.GetValue(instance), ct), copied =>
+                {
                     cli.Output.WriteTable(["service", "items copied"], (copied?["copied"] as JsonArray ?? []).Select(c => (IReadOnlyList<string?>)
-                        [CliOutput.Text(c, "service"), c?["items"]?.ToString()]))));
+                        [CliOutput.Text(c, "name") ?? CliOutput.Text(c, "service"), c?["items"]?.ToString() ?? $"not yet: {CliOutput.Text(c, "problem")}"]));
+                    if (CliOutput.Text(copied, "status") == "pending")
+                    {
+                        cli.Output.Out.WriteLine($"A service has not confirmed yet; the platform keeps asking it. See 'data-spaces job --account {cli.Value(account)} --id {CliOutput.Text(copied, "jobId")}'.");
+                    }
+                }));
+    }
+
+    /// <summary><c>data-spaces show</c>: a data space and what each service keeps in it, in the service's own words.</summary>
+    private static Command Show(GlobalOptions globals)
+    {
+        var account = CommonOptions.Account();
+        var dataSpace = DataSpace();
+        return new Command("show", "Show a data space and what each service keeps in it.").With(account, dataSpace).WithAction(globals, async (cli, ct) =>
+            cli.Render(await cli.Client.GetDataSpaceAsync(cli.Value(account), cli.Value(dataSpace), ct), details =>
+            {
+                cli.Output.WriteDetails(
+                [
+                    ("id", CliOutput.Text(details, "id")),
+                    ("name", CliOutput.Text(details, "name")),
+                    ("type", CliOutput.Text(details, "type")),
+                    ("project", CliOutput.Text(details, "projectId")),
+                    ("instance", CliOutput.Text(details, "instanceId") ?? "(free)"),
+                    ("being deleted", CliOutput.Text(details, "jobId") is { } job ? $"yes (job {job})" : null),
+                ]);
+                cli.Output.WriteTable(["service", "holds"], (details?["holdings"] as JsonArray ?? []).Select(h => (IReadOnlyList<string?>)
+                    [CliOutput.Text(h, "name") ?? CliOutput.Text(h, "service"), Holds(h)]));
+            }));
+    }
+
+    /// <summary><c>data-spaces job</c>: a copy or delete across services, and where each service stands.</summary>
+    private static Command Job(GlobalOptions globals)
+    {
+        var account = CommonOptions.Account();
+        var id = new Option<string>("--id") { Description = "The job id, from a copy's or delete's answer.", HelpName = "id", Required = true };
+        return new Command("job", "Show a copy or delete job: which services confirmed and which the platform still asks.").With(account, id)
+            .WithAction(globals, async (cli, ct) => cli.Render(await cli.Client.GetJobAsync(cli.Value(account), cli.Value(id), ct), job =>
+            {
+                cli.Output.WriteDetails(
+                [
+                    ("id", CliOutput.Text(job, "id")), ("kind", CliOutput.Text(job, "kind")), ("data space", CliOutput.Text(job, "dataSpaceId")),
+                    ("from", CliOutput.Text(job, "fromDataSpaceId")), ("status", CliOutput.Text(job, "status")), ("created", CliOutput.Time(job, "createdAt")),
+                    ("completed", CliOutput.Time(job, "completedAt")),
+                ]);
+                cli.Output.WriteTable(["service", "status", "items", "tries", "last error", "next try"],
+                    (job?["services"] as JsonArray ?? []).Select(s => (IReadOnlyList<string?>)
+                    [
+                        CliOutput.Text(s, "service"), CliOutput.Text(s, "status"), s?["items"]?.ToString(), s?["attempts"]?.ToString(),
+                        CliOutput.Text(s, "lastError"), CliOutput.Time(s, "nextAttemptAt"),
+                    ]));
+            }));
+    }
+
+    /// <summary>A holding in the service's own words ("1 payment, 1 declined attempt"), or why it is unknown.</summary>
+    private static string Holds(JsonNode? holding)
+    {
+        if (holding?["items"] is not { } items)
+        {
+            return $"unknown ({CliOutput.Text(holding, "problem") ?? "the service did not answer"})";
+        }
+
+        var count = items.GetValue<int>();
+        return CliOutput.Text(holding, "description")
+               ?? (count == 1 ? $"1 {CliOutput.Text(holding, "itemName") ?? "item"}" : $"{count} {CliOutput.Text(holding, "itemsName") ?? "items"}");
     }
 
     private static Option<string> DataSpace() =>

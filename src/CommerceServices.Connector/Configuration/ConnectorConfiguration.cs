@@ -114,7 +114,10 @@ internal sealed partial class ConnectorConfiguration(ConnectorState state, Regis
         var message = saved.Message;
         if (copied.Count > 0)
         {
-            message += $" Carried over from {oldDataSpace}: {Holding.DescribeAll(copied)}.";
+            // Per service: what it copied, or that it has not confirmed yet (the platform keeps asking it; nothing is lost,
+            // the data stays in the old data space meanwhile).
+            message += $" Carried over from {oldDataSpace}: " +
+                       string.Join("; ", copied.Select(c => c.IsKnown ? $"{c.Name ?? c.Service} {c.Items} copied" : $"{c.Name ?? c.Service} {c.Problem}")) + ".";
         }
 
         string? kept = null;

@@ -18,9 +18,10 @@ internal sealed class DataLossGuard(RegistryClient registry)
         if (details.Value is { } dataSpace)
         {
             what = $"data space '{dataSpace.Name}' ({dataSpace.Id})";
-            holdings = dataSpace.Holdings;
-            held = holdings.Any(h => h.Items > 0)
-                ? $"which holds {Holding.DescribeAll(holdings.Where(h => h.Items > 0))}"
+            // Every service's holdings, a service that did not answer among them (it may hold data: never read as empty).
+            holdings = dataSpace.Holdings.Where(h => h.MayHoldData).ToList();
+            held = holdings.Count > 0
+                ? $"which holds {Holding.DescribeAll(holdings)}"
                 : "which holds no data the platform knows of";
         }
         else

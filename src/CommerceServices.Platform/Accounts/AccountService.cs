@@ -1,12 +1,13 @@
 using System.Net.Mail;
 using CommerceServices.Platform.Data;
 using CommerceServices.Platform.Hosting;
+using CommerceServices.Platform.Services;
 using CommerceServices.Protocol;
 
 namespace CommerceServices.Platform.Accounts;
 
 /// <summary>Accounts and their entitlements. Used by the management API and the portal alike.</summary>
-public sealed class AccountService(PlatformDbContext db, AuditLog audit, TimeProvider time)
+public sealed class AccountService(PlatformDbContext db, AuditLog audit, ServiceRegistry services, ServiceChangeFeed changes, TimeProvider time)
 {
     public async Task<Outcome<Account>> CreateAsync(string? email, string? name, string actor, CancellationToken cancellationToken)
     {
@@ -61,10 +62,13 @@ public sealed class AccountService(PlatformDbContext db, AuditLog audit, TimePro
         await db.Accounts.AsNoTracking().Include(a => a.Entitlements)
             .OrderBy(a => a.CreatedAt).ThenBy(a => a.Id).ToListAsync(cancellationToken);
 
-    /// <summary>Grants a service to an account (R14). Granting twice is harmless.</summary>
+    /// <summary>
+    /// Grants a service to an account (R14). Granting twice is harmless. The gateways of every node apply it when the
+    /// change's announcement reaches them (at once on this node).
+    /// </summary>
     public async Task<Outcome<Account>> GrantAsync(string accountId, string? service, string actor, CancellationToken cancellationToken)
     {
-        var descriptor = ServiceCatalog.Find(service);
+        var descriptor = services.Find(service);
         if (descriptor is null)
         {
             return UnknownService(service);
@@ -79,10 +83,10 @@ public sealed class AccountService(PlatformDbContext db, AuditLog audit, TimePro
         if (account.Entitlements.All(e => e.Service != descriptor.Id))
         {
             account.Entitlements.Add(new Entitlement { AccountId = account.Id, Service = descriptor.Id, GrantedAt = time.GetUtcNow() });
-            audit.Record(account.Id, AuditActions.EntitlementGranted, actor, detail: descriptor.Id);
+            audit.Record(account.Id, AuditActions.EntitlementGranted, actor, detail: descriptor.Id, subject: descriptor.Id);
             try
             {
-                await db.SaveChangesAsync(cancellationToken);
+                await SaveAnnouncedAsync(accountId, cancellationToken);
             }
             catch (DbUpdateException e) when (e.IsUniqueViolation())
             {
@@ -98,7 +102,7 @@ public sealed class AccountService(PlatformDbContext db, AuditLog audit, TimePro
     /// <summary>Withdraws a service. Revoking one that was not granted is harmless.</summary>
     public async Task<Outcome<Account>> RevokeAsync(string accountId, string? service, string actor, CancellationToken cancellationToken)
     {
-        var descriptor = ServiceCatalog.Find(service);
+        var descriptor = services.Find(service);
         if (descriptor is null)
         {
             return UnknownService(service);
@@ -114,8 +118,8 @@ public sealed class AccountService(PlatformDbContext db, AuditLog audit, TimePro
         if (entitlement is not null)
         {
             account.Entitlements.Remove(entitlement);
-            audit.Record(account.Id, AuditActions.EntitlementRevoked, actor, detail: descriptor.Id);
-            await db.SaveChangesAsync(cancellationToken);
+            audit.Record(account.Id, AuditActions.EntitlementRevoked, actor, detail: descriptor.Id, subject: descriptor.Id);
+            await SaveAnnouncedAsync(accountId, cancellationToken);
         }
 
         return account;
@@ -185,12 +189,26 @@ public sealed class AccountService(PlatformDbContext db, AuditLog audit, TimePro
         return accounts.OrderBy(a => ids.IndexOf(a.Id)).Select(a => new AccountMatch(a, found[a.Id])).ToList();
     }
 
+    /// <summary>Saves an entitlement change with its announcement in one transaction, then applies it on this node.</summary>
+    private async Task SaveAnnouncedAsync(string accountId, CancellationToken cancellationToken)
+    {
+        var change = ServiceChangeFeed.EntitlementsOf(accountId);
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            await ServiceChangeFeed.AnnounceAsync(db, change, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        changes.Applied(change);
+    }
+
     internal static PlatformError NotFound(string accountId) =>
         new(ProblemCodes.AccountNotFound, $"There is no account '{accountId}'.");
 
-    internal static PlatformError UnknownService(string? service) =>
+    private PlatformError UnknownService(string? service) =>
         new(ProblemCodes.UnknownService,
-            $"'{service}' is not a service of this platform; known: {string.Join(", ", ServiceCatalog.All.Select(s => s.Id))}.");
+            $"'{service}' is not a service of this platform; known: {string.Join(", ", services.All.Select(s => s.Id))}. Register it first (POST /api/v1/services).");
 }
 
 /// <summary>An account found by <see cref="AccountService.SearchAsync"/>, and what it was found by.</summary>

@@ -46,7 +46,7 @@ public sealed class AuditLog(PlatformDbContext db, TimeProvider time)
 
         var end = detail.IndexOfAny([' ', ':']);
         var word = end < 0 ? detail : detail[..end];
-        return word.Contains('@') || ServiceCatalog.Find(word) is not null || IsId(word) ? word : null;
+        return word.Contains('@') || IsId(word) ? word : null; // a service is named as the subject by the caller
     }
 
     private static bool IsId(string word)

@@ -14,6 +14,7 @@ using CommerceServices.Platform.Traffic;
 using CommerceServices.Platform.Observability;
 using CommerceServices.Platform.Scaling;
 using CommerceServices.Platform.Webhooks;
+using CommerceServices.Platform.Services;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Routing.Matching;
@@ -73,6 +74,7 @@ public static partial class PlatformApplication
         services.AddEventOutbox();
         services.AddPaymentServices();
         services.AddWebhooks();
+        services.AddServicesBehindTheGateway();
 
         services.AddSingleton<OperatorCredentials>();
         services.AddGatewayOptions();
@@ -128,6 +130,7 @@ public static partial class PlatformApplication
         var gateway = app.MapGateway();
         gateway.MapRegistryApi();
         gateway.MapPaymentsApi();
+        app.MapServicesBehindTheGateway();
         return app;
     }
 
@@ -142,6 +145,7 @@ public static partial class PlatformApplication
         await app.Services.MigratePlatformDatabaseAsync();
         await KeyFingerprints.BackfillAsync(app.Services);
         await ProjectNames.BackfillAsync(app.Services);
+        await app.Services.InitializeServicesAsync();
         app.Services.GetRequiredService<OperatorCredentials>().Initialize();
 
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CommerceServices.Platform");

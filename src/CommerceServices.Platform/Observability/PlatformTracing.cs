@@ -33,6 +33,9 @@ public static class PlatformTracing
     /// <summary>Attribute: the data space the call acts on.</summary>
     public const string DataSpaceId = "commerce.data_space.id";
 
+    /// <summary>Attribute: the service a forwarded call is for.</summary>
+    public const string ServiceId = "commerce.service.id";
+
     /// <summary>Attribute: the key pair that signed the call (its id, never the key).</summary>
     public const string KeyPairId = "commerce.key_pair.id";
 

@@ -1,11 +1,14 @@
 using CommerceServices.Platform.Accounts;
 using CommerceServices.Platform.Data;
 using CommerceServices.Platform.Registry;
+using CommerceServices.Protocol.Payments;
+using CommerceServices.Protocol.Services;
 
 namespace CommerceServices.Platform.Payments;
 
 /// <summary>
-/// Payment Services' data as the registry sees it. Holdings count payments and refunds. Copy adds what the target lacks:
+/// Payment Services' data as the registry sees it, through the data space lifecycle contract. Holdings count payments
+/// and refunds, in words that keep a declined authorization apart from a payment ("1 payment, 1 declined attempt"). Copy adds what the target lacks:
 /// each copy remembers its origin (<see cref="Payment.OriginId"/>, the first original however often it was carried on),
 /// and an origin the target already holds — as a copy, or as the original itself — is skipped, so copying again or carrying
 /// data back and forth never duplicates; a payment copied earlier keeps the state it had then, with its refunds. Idempotency
@@ -16,13 +19,17 @@ internal sealed class PaymentsDataStore(PlatformDbContext db) : IDataSpaceStore
 {
     public string Service => ServiceCatalog.Payments;
 
-    public string ItemsName => "payments and refunds";
+    public async Task<LifecycleHoldings> HoldingsAsync(string dataSpaceId, CancellationToken cancellationToken)
+    {
+        var declined = await db.Payments.CountAsync(p => p.DataSpaceId == dataSpaceId && p.Status == PaymentStatuses.Declined, cancellationToken);
+        var payments = await db.Payments.CountAsync(p => p.DataSpaceId == dataSpaceId, cancellationToken) - declined;
+        var refunds = await db.PaymentRefunds.CountAsync(r => r.DataSpaceId == dataSpaceId, cancellationToken);
+        var parts = new[] { Count(payments, "payment", "payments"), Count(declined, "declined attempt", "declined attempts"), Count(refunds, "refund", "refunds") }
+            .Where(p => p is not null).ToList();
+        return new LifecycleHoldings(payments + declined + refunds, "payments", "payment", parts.Count == 0 ? null : string.Join(", ", parts));
+    }
 
-    public string ItemName => "payment or refund";
-
-    public async Task<int> CountAsync(string dataSpaceId, CancellationToken cancellationToken) =>
-        await db.Payments.CountAsync(p => p.DataSpaceId == dataSpaceId, cancellationToken)
-        + await db.PaymentRefunds.CountAsync(r => r.DataSpaceId == dataSpaceId, cancellationToken);
+    private static string? Count(int n, string one, string many) => n switch { 0 => null, 1 => $"1 {one}", _ => $"{n} {many}" };
 
     public async Task<int> CopyAsync(string fromDataSpaceId, string toDataSpaceId, CancellationToken cancellationToken)
     {

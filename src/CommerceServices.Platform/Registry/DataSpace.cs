@@ -46,6 +46,12 @@ public sealed class DataSpace
     public string? CloudId { get; set; }
 
     public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>
+    /// Set when a delete began and waits for every service to confirm (a recorded job): from then on the data space
+    /// takes no gateway calls, and it goes when the job is done.
+    /// </summary>
+    public DateTimeOffset? DeletionRequestedAt { get; set; }
 }
 
 public enum DataSpaceType

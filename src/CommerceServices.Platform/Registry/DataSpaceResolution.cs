@@ -51,8 +51,16 @@ internal sealed class DataSpaceResolution(RequestDelegate next)
                 return;
             }
 
+            if (dataSpace.DeletionRequestedAt is not null)
+            {
+                await Problems.WriteAsync(http, ProblemCodes.DataSpaceNotFound,
+                    $"Data space '{dataSpace.Id}' is being deleted; it takes no more calls. Choose another data space.");
+                return;
+            }
+
             span?.SetTag(PlatformTracing.DataSpaceId, dataSpace.Id);
-            http.User.AddIdentity(new ClaimsIdentity([new Claim(GatewayClaims.DataSpaceId, dataSpace.Id)], "DataSpace"));
+            http.User.AddIdentity(new ClaimsIdentity(
+                [new Claim(GatewayClaims.DataSpaceId, dataSpace.Id), new Claim(GatewayClaims.DataSpaceType, dataSpace.Type.ToName())], "DataSpace"));
         }
 
         await next(http);

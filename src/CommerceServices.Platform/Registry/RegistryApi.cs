@@ -1,7 +1,8 @@
-using CommerceServices.Platform.Accounts;
 using CommerceServices.Platform.Data;
 using CommerceServices.Platform.Gateway;
 using CommerceServices.Platform.Hosting;
+using CommerceServices.Platform.Services;
+using CommerceServices.Platform.Services.Forwarding;
 using CommerceServices.Protocol;
 using CommerceServices.Protocol.Registry;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -80,17 +81,21 @@ public static class RegistryApi
         return outcome.Error is { } error ? Problems.Of(error) : TypedResults.NoContent();
     }
 
-    private static async Task<Results<Ok<CopyResult>, ProblemHttpResult>> Copy(
+    private static async Task<Results<Ok<CopyResult>, Accepted<CopyResult>, ProblemHttpResult>> Copy(
         string dataSpaceId, CopyDataSpaceRequest? request, GatewayCaller caller, HttpContext http, RegistryService registry)
     {
         var outcome = await registry.CopyAsync(caller.AccountId, request?.From, dataSpaceId, request?.InstanceId, Actor(caller), http.RequestAborted);
-        return outcome.Error is { } error ? Problems.Of(error) : TypedResults.Ok(new CopyResult(outcome.Value!));
+        return outcome.Error is { } error ? Problems.Of(error)
+            : outcome.Value!.Status == LifecycleJobStatuses.Done ? TypedResults.Ok(outcome.Value) : TypedResults.Accepted((string?)null, outcome.Value);
     }
 
-    private static async Task<IEnumerable<ServiceView>> Services(GatewayCaller caller, HttpContext http, PlatformDbContext db)
+    /// <summary>Every service (R11): whether the account is entitled to it and whether it answers.</summary>
+    private static async Task<IEnumerable<ServiceView>> Services(GatewayCaller caller, HttpContext http, PlatformDbContext db, ServiceRegistry services,
+        ServiceHealth health)
     {
         var entitled = await db.Entitlements.Where(e => e.AccountId == caller.AccountId).Select(e => e.Service).ToListAsync(http.RequestAborted);
-        return ServiceCatalog.All.Select(s => new ServiceView(s.Id, s.Name, s.PathPrefix, entitled.Contains(s.Id)));
+        return services.All.Where(s => s.IsOfferedOn(caller.Environment))
+            .Select(s => new ServiceView(s.Id, s.Name, s.PathPrefix, entitled.Contains(s.Id), health.IsHealthy(s), s.DataSpace));
     }
 
     private static string Actor(GatewayCaller caller) => $"instance via {caller.ApiKey}";

@@ -1,5 +1,6 @@
 using CommerceServices.Platform.Hosting;
 using CommerceServices.Platform.Hosting.Operator;
+using CommerceServices.Platform.Services.Lifecycle;
 using CommerceServices.Protocol.Registry;
 using CommerceServices.Platform.Portal.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -28,7 +29,11 @@ public static class RegistryManagementApi
         accounts.MapDelete("/data-spaces/{dataSpaceId}/instance", ReleaseDataSpace).WithName("ReleaseDataSpace")
             .WithSummary("Free a data space from the instance bound to it.");
         accounts.MapPost("/data-spaces/{dataSpaceId}/copy", CopyDataSpace).WithName("CopyDataSpace")
-            .WithSummary("Copy every service's data of another data space into this one (R18).");
+            .WithSummary("Copy every service's data of another data space into this one (R18); 202 while a service has not confirmed.");
+        accounts.MapGet("/jobs", ListJobs).WithName("ListLifecycleJobs").WithSummary("The account's copy and delete jobs, newest first.");
+        accounts.MapGet("/jobs/{jobId}", GetJob).WithName("GetLifecycleJob").WithSummary("A copy or delete job: where each service stands.");
+        accounts.MapPost("/jobs/{jobId}/retry", RetryJob).WithName("RetryLifecycleJob")
+            .WithSummary("Ask every service a job still waits for again, now (the platform also does by itself).");
         return app;
     }
 
@@ -90,11 +95,18 @@ public static class RegistryManagementApi
         return outcome.ToOk(DataSpaceViews.Of);
     }
 
-    private static async Task<Results<Ok<DataSpaceDetailsView>, ProblemHttpResult>> DeleteDataSpace(
+    private static async Task<Results<Ok<DataSpaceDetailsView>, Accepted<DataSpaceDetailsView>, ProblemHttpResult>> DeleteDataSpace(
         string accountId, string dataSpaceId, bool? force, RegistryService registry, HttpContext http, CancellationToken ct)
     {
         var outcome = await registry.DeleteDataSpaceAsync(accountId, dataSpaceId, force ?? false, http.Actor(), ct);
-        return outcome.ToOk(DataSpaceViews.Of);
+        if (outcome.Error is { } error)
+        {
+            return Problems.Of(error);
+        }
+
+        // 202 while a service has not confirmed: the data space takes no calls and goes once the job is done.
+        var view = DataSpaceViews.Of(outcome.Value!);
+        return view.JobId is null ? TypedResults.Ok(view) : TypedResults.Accepted($"/api/v1/accounts/{accountId}/jobs/{view.JobId}", view);
     }
 
     private static async Task<Results<Ok<DataSpaceView>, ProblemHttpResult>> ReleaseDataSpace(
@@ -104,10 +116,28 @@ public static class RegistryManagementApi
         return outcome.ToOk(DataSpaceViews.Of);
     }
 
-    private static async Task<Results<Ok<CopyResult>, ProblemHttpResult>> CopyDataSpace(
+    private static async Task<Results<Ok<CopyResult>, Accepted<CopyResult>, ProblemHttpResult>> CopyDataSpace(
         string accountId, string dataSpaceId, CopyDataSpaceRequest? request, RegistryService registry, HttpContext http, CancellationToken ct)
     {
         var outcome = await registry.CopyAsync(accountId, request?.From, dataSpaceId, request?.InstanceId, http.Actor(), ct);
-        return outcome.Error is { } error ? Problems.Of(error) : TypedResults.Ok(new CopyResult(outcome.Value!));
+        return outcome.Error is { } error ? Problems.Of(error)
+            : outcome.Value!.Status == LifecycleJobStatuses.Done ? TypedResults.Ok(outcome.Value)
+            : TypedResults.Accepted($"/api/v1/accounts/{accountId}/jobs/{outcome.Value.JobId}", outcome.Value);
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<LifecycleJobView>>, ProblemHttpResult>> ListJobs(
+        string accountId, RegistryService registry, LifecycleJobs jobs, CancellationToken ct)
+    {
+        var account = await registry.ListDataSpacesAsync(accountId, ct);
+        return account.Error is { } error ? Problems.Of(error) : TypedResults.Ok(await jobs.ListAsync(accountId, ct));
+    }
+
+    private static async Task<Results<Ok<LifecycleJobView>, ProblemHttpResult>> GetJob(string accountId, string jobId, LifecycleJobs jobs, CancellationToken ct) =>
+        (await jobs.GetAsync(accountId, jobId, ct)).ToOk(j => j);
+
+    private static async Task<Results<Ok<LifecycleJobView>, ProblemHttpResult>> RetryJob(string accountId, string jobId, LifecycleJobs jobs, CancellationToken ct)
+    {
+        var job = await jobs.GetAsync(accountId, jobId, ct);
+        return job.Error is { } error ? Problems.Of(error) : TypedResults.Ok(await jobs.RunAsync(jobId, force: true, ct));
     }
 }

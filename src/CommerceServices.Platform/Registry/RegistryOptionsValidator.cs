@@ -1,10 +1,12 @@
-using CommerceServices.Platform.Accounts;
 using Microsoft.Extensions.Options;
 
 namespace CommerceServices.Platform.Registry;
 
-/// <summary>Checks the <c>Registry</c> section at start: quotas are counts, and entitlement quotas name real services.</summary>
-internal sealed class RegistryOptionsValidator : IValidateOptions<RegistryOptions>
+/// <summary>
+/// Checks the <c>Registry</c> section at start: quotas are counts, and entitlement quotas name services known at start
+/// (Payment Services and those of the <c>Services</c> section).
+/// </summary>
+internal sealed class RegistryOptionsValidator(IConfiguration configuration) : IValidateOptions<RegistryOptions>
 {
     public ValidateOptionsResult Validate(string? name, RegistryOptions options)
     {
@@ -13,9 +15,10 @@ internal sealed class RegistryOptionsValidator : IValidateOptions<RegistryOption
         foreach (var (service, quota) in options.EntitlementQuotas)
         {
             var key = $"{RegistryOptions.Section}:EntitlementQuotas:{service}";
-            if (ServiceCatalog.Find(service) is null)
+            var known = new[] { Accounts.ServiceCatalog.Payments }.Concat(Services.ConfiguredServices.Read(configuration).Select(s => s.Id)).ToList();
+            if (!known.Contains(service, StringComparer.OrdinalIgnoreCase))
             {
-                failures.Add($"{key} names no service of this platform; known: {string.Join(", ", ServiceCatalog.All.Select(s => s.Id))}.");
+                failures.Add($"{key} names no service of this platform; known: {string.Join(", ", known)}.");
             }
 
             Check(failures, key, quota);

@@ -3,6 +3,7 @@ using CommerceServices.Platform.Accounts;
 using CommerceServices.Platform.Data;
 using CommerceServices.Platform.Events;
 using CommerceServices.Platform.Hosting;
+using CommerceServices.Platform.Services.Lifecycle;
 using CommerceServices.Protocol;
 using CommerceServices.Protocol.Registry;
 using Microsoft.Extensions.Options;
@@ -14,7 +15,7 @@ namespace CommerceServices.Platform.Registry;
 /// of another account answers exactly as one that does not exist.
 /// </summary>
 public sealed partial class RegistryService(
-    PlatformDbContext db, AuditLog audit, IEnumerable<IDataSpaceStore> stores, IOptions<RegistryOptions> options, TimeProvider time,
+    PlatformDbContext db, AuditLog audit, DataSpaceLifecycles lifecycles, LifecycleJobs jobs, IOptions<RegistryOptions> options, TimeProvider time,
     EventOutbox outbox)
 {
     public const string DefaultProjectName = "Default project";
@@ -172,7 +173,7 @@ public sealed partial class RegistryService(
             return DataSpaceNotFound(dataSpaceId);
         }
 
-        return new DataSpaceDetails(dataSpace, await HoldingsAsync(dataSpace.Id, cancellationToken));
+        return new DataSpaceDetails(dataSpace, await HoldingsAsync(accountId, dataSpace.Id, cancellationToken));
     }
 
     public async Task<Outcome<DataSpace>> RenameDataSpaceAsync(string accountId, string dataSpaceId, string? name, string actor,
@@ -205,38 +206,100 @@ public sealed partial class RegistryService(
     }
 
     /// <summary>
-    /// Deletes a data space. One that holds data or is bound to an instance is refused unless <paramref name="force"/>,
-    /// and the refusal says what would be lost. The guard runs inside the delete's transaction, with the data space
-    /// locked, so data or a binding that arrives meanwhile is counted, never deleted unseen.
+    /// Deletes a data space with what every service keeps in it. One that holds data, may hold data (a service that did
+    /// not answer), or is bound to an instance is refused unless <paramref name="force"/>, and the refusal says what would
+    /// be lost. The services cannot delete in one transaction with the registry, so the data space is first closed to
+    /// gateway calls, holdings are counted again (data that arrived meanwhile is seen, never deleted unseen), and a
+    /// recorded delete job asks each service until it confirms; the data space goes only then. The answer carries the
+    /// job while a service has not confirmed yet.
     /// </summary>
     public async Task<Outcome<DataSpaceDetails>> DeleteDataSpaceAsync(string accountId, string dataSpaceId, bool force, string actor,
         CancellationToken cancellationToken)
     {
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var dataSpace = await FindLockedAsync(accountId, dataSpaceId, cancellationToken);
+        var dataSpace = await FindAsync(accountId, dataSpaceId, tracked: false, cancellationToken);
         if (dataSpace is null)
         {
             return DataSpaceNotFound(dataSpaceId);
         }
 
-        var holdings = await HoldingsAsync(dataSpace.Id, cancellationToken);
-        var loss = DescribeLoss(dataSpace, holdings);
-        if (loss is not null && !force)
+        if (dataSpace.DeletionRequestedAt is null)
         {
-            return new PlatformError(ProblemCodes.DataSpaceNotEmpty,
-                $"Deleting data space '{dataSpace.Name}' would lose {loss}. Copy its data elsewhere first ('commerce-services data-spaces copy --from … --to …'), or delete it anyway with '--force' (DELETE …?force=true).");
+            // Asked before closing the data space, so a refused delete never interrupts the instance using it.
+            var holdings = await HoldingsAsync(accountId, dataSpace.Id, cancellationToken);
+            if (!force && Refusal(dataSpace, holdings) is { } refusal)
+            {
+                return refusal;
+            }
+
+            await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+            {
+                var locked = await FindLockedAsync(accountId, dataSpaceId, cancellationToken);
+                if (locked is null)
+                {
+                    return DataSpaceNotFound(dataSpaceId);
+                }
+
+                if (!force && locked.InstanceId is not null)
+                {
+                    return Refusal(locked, holdings)!;
+                }
+
+                locked.DeletionRequestedAt ??= time.GetUtcNow();
+                await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                dataSpace = locked;
+            }
+
+            if (!force)
+            {
+                holdings = await HoldingsAsync(accountId, dataSpace.Id, cancellationToken);
+                if (Refusal(dataSpace, holdings) is { } late)
+                {
+                    await db.DataSpaces.Where(d => d.Id == dataSpace.Id).ExecuteUpdateAsync(u => u.SetProperty(d => d.DeletionRequestedAt, (DateTimeOffset?)null), cancellationToken);
+                    return late;
+                }
+            }
+
+            db.ChangeTracker.Clear();
+            var started = await jobs.StartAsync(LifecycleJob.Delete, accountId, dataSpace.Id, null, actor, cancellationToken);
+            var run = await jobs.RunAsync(started.Id, force: true, cancellationToken);
+            return new DataSpaceDetails(dataSpace, holdings, run);
         }
 
-        foreach (var store in stores)
+        // A delete already under way: try its services again now, and say where it stands.
+        var pending = await db.Set<LifecycleJob>().AsNoTracking()
+            .Where(j => j.DataSpaceId == dataSpace.Id && j.Kind == LifecycleJob.Delete && j.Status == LifecycleJobStatuses.Pending)
+            .Select(j => j.Id).FirstOrDefaultAsync(cancellationToken);
+        var job = pending is null
+            ? await jobs.StartAsync(LifecycleJob.Delete, accountId, dataSpace.Id, null, actor, cancellationToken)
+            : null;
+        var view = await jobs.RunAsync(pending ?? job!.Id, force: true, cancellationToken);
+        return new DataSpaceDetails(dataSpace, [], view);
+    }
+
+    /// <summary>
+    /// The end of a delete job, every service having confirmed: the data space goes, with its binding and whatever a
+    /// service inside the platform wrote in the last moment (its foreign key cascades). Runs inside the job's transaction.
+    /// </summary>
+    public async Task RemoveDeletedAsync(string accountId, string dataSpaceId, string actor, string detail, CancellationToken cancellationToken)
+    {
+        var dataSpace = await FindLockedAsync(accountId, dataSpaceId, cancellationToken);
+        if (dataSpace is null)
         {
-            await store.DeleteAsync(dataSpace.Id, cancellationToken);
+            return; // removed by an earlier run of the same job
         }
 
         db.DataSpaces.Remove(dataSpace);
-        audit.Record(accountId, AuditActions.DataSpaceDeleted, actor, detail: $"{dataSpace.Id} '{dataSpace.Name}'{(loss is null ? "" : $"; lost {loss}")}");
+        audit.Record(accountId, AuditActions.DataSpaceDeleted, actor,
+            detail: $"{dataSpace.Id} '{dataSpace.Name}'{(dataSpace.InstanceId is null ? "" : $", bound to instance {dataSpace.InstanceId}")}; deleted: {detail}");
         await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return new DataSpaceDetails(dataSpace, holdings);
+    }
+
+    /// <summary>The end of a copy job: its audit entry, in the job's transaction.</summary>
+    public async Task RecordCopiedAsync(string accountId, string fromId, string toId, string actor, string detail, CancellationToken cancellationToken)
+    {
+        audit.Record(accountId, AuditActions.DataSpaceCopied, actor, detail: $"{fromId} → {toId}: {detail}");
+        await db.SaveChangesAsync(cancellationToken);
     }
 
     /// <summary>
@@ -370,11 +433,12 @@ public sealed partial class RegistryService(
     }
 
     /// <summary>
-    /// Copies every service's data of one data space into another of the same account (R18), in one transaction: a
-    /// failure part-way leaves nothing behind. The target must be free or bound to <paramref name="instanceId"/>; a target
-    /// another instance is using is refused (<c>data_space_bound_elsewhere</c>) before anything is copied.
+    /// Copies every service's data of one data space into another of the same account (R18). The target must be free or
+    /// bound to <paramref name="instanceId"/>; a target another instance is using is refused (<c>data_space_bound_elsewhere</c>)
+    /// before anything is copied. The services copy one by one, as a recorded job; each copy is idempotent, so a service
+    /// that does not answer now is asked again until it does, and copying again never duplicates anything.
     /// </summary>
-    public async Task<Outcome<IReadOnlyList<Holding>>> CopyAsync(string accountId, string? fromId, string toId, string? instanceId, string actor,
+    public async Task<Outcome<CopyResult>> CopyAsync(string accountId, string? fromId, string toId, string? instanceId, string actor,
         CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(fromId))
@@ -392,10 +456,9 @@ public sealed partial class RegistryService(
             return invalid;
         }
 
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var to = await FindLockedAsync(accountId, toId, cancellationToken);
+        var to = await FindAsync(accountId, toId, tracked: false, cancellationToken);
         var from = await FindAsync(accountId, fromId, tracked: false, cancellationToken);
-        if (from is null || to is null)
+        if (from is null || to is null || to.DeletionRequestedAt is not null)
         {
             return DataSpaceNotFound(from is null ? fromId : toId);
         }
@@ -408,29 +471,14 @@ public sealed partial class RegistryService(
                 $"or release the target (DELETE …/data-spaces/{to.Id}/instance, or `commerce-services data-spaces release`) before copying.");
         }
 
-        var copied = new List<Holding>();
-        foreach (var store in stores)
-        {
-            copied.Add(HoldingOf(store, await store.CopyAsync(from.Id, to.Id, cancellationToken)));
-        }
-
-        audit.Record(accountId, AuditActions.DataSpaceCopied, actor,
-            detail: $"{from.Id} → {to.Id}: {Holding.DescribeAll(copied)}");
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return copied;
+        var job = await jobs.StartAsync(LifecycleJob.Copy, accountId, to.Id, from.Id, actor, cancellationToken);
+        var run = await jobs.RunAsync(job.Id, force: true, cancellationToken);
+        return new CopyResult(LifecycleJobs.CopiedOf(run, lifecycles.Registry), run.Id, run.Status);
     }
 
-    public async Task<IReadOnlyList<Holding>> HoldingsAsync(string dataSpaceId, CancellationToken cancellationToken)
-    {
-        var holdings = new List<Holding>();
-        foreach (var store in stores)
-        {
-            holdings.Add(HoldingOf(store, await store.CountAsync(dataSpaceId, cancellationToken)));
-        }
-
-        return holdings;
-    }
+    /// <summary>What every service keeps in the data space, in its own words; a service that did not answer is listed as unknown.</summary>
+    public Task<IReadOnlyList<Holding>> HoldingsAsync(string accountId, string dataSpaceId, CancellationToken cancellationToken) =>
+        lifecycles.HoldingsAsync(accountId, dataSpaceId, cancellationToken);
 
     /// <summary>The data space when it belongs to the account; null otherwise (another account's looks the same as none).</summary>
     public Task<DataSpace?> FindAsync(string accountId, string? dataSpaceId, bool tracked, CancellationToken cancellationToken)
@@ -451,8 +499,6 @@ public sealed partial class RegistryService(
             $"Data space '{dataSpace.Name}' is bound to instance '{dataSpace.InstanceId}'. Each instance needs a data space of " +
             "its own: choose another, or release this one from the instance that holds it.");
 
-    private static Holding HoldingOf(IDataSpaceStore store, int items) => new(store.Service, items, store.ItemsName, store.ItemName);
-
     /// <summary>
     /// The data space, tracked, locked against concurrent writers until the transaction ends. On SQLite the transaction
     /// itself is the lock (BEGIN IMMEDIATE serializes writers); PostgreSQL takes the row: binds, copies and payments into
@@ -470,15 +516,20 @@ public sealed partial class RegistryService(
         return await FindAsync(accountId, dataSpaceId, tracked: true, cancellationToken);
     }
 
-    private static string? DescribeLoss(DataSpace dataSpace, IEnumerable<Holding> holdings)
+    /// <summary>The refusal of a delete without force: what would be lost, or null when nothing would.</summary>
+    private static PlatformError? Refusal(DataSpace dataSpace, IEnumerable<Holding> holdings)
     {
-        var parts = holdings.Where(h => h.Items > 0).Select(h => h.Describe()).ToList();
+        var parts = holdings.Where(h => h.MayHoldData).Select(h => h.Describe()).ToList();
         if (dataSpace.InstanceId is not null)
         {
             parts.Add($"the binding to instance '{dataSpace.InstanceId}'");
         }
 
-        return parts.Count == 0 ? null : string.Join(" and ", parts);
+        return parts.Count == 0
+            ? null
+            : new PlatformError(ProblemCodes.DataSpaceNotEmpty,
+                $"Deleting data space '{dataSpace.Name}' would lose {string.Join(" and ", parts)}. Copy its data elsewhere first " +
+                "('commerce-services data-spaces copy --from … --to …'), or delete it anyway with '--force' (DELETE …?force=true).");
     }
 
     private async Task LockAccountAsync(string accountId, CancellationToken cancellationToken)
@@ -506,5 +557,5 @@ public sealed partial class RegistryService(
     private static partial Regex InstanceIdPattern();
 }
 
-/// <summary>A data space with what each service keeps in it.</summary>
-public sealed record DataSpaceDetails(DataSpace DataSpace, IReadOnlyList<Holding> Holdings);
+/// <summary>A data space with what each service keeps in it; <see cref="Job"/> is the delete under way, if any.</summary>
+public sealed record DataSpaceDetails(DataSpace DataSpace, IReadOnlyList<Holding> Holdings, LifecycleJobView? Job = null);

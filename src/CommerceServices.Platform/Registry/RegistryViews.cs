@@ -15,7 +15,9 @@ public static class DataSpaceViews
     public static DataSpaceDetailsView Of(DataSpaceDetails details)
     {
         var d = details.DataSpace;
-        return new(d.Id, d.Name, d.Type.ToName(), d.ProjectId, d.InstanceId, d.CreatedAt, details.Holdings);
+        var pending = details.Job is { Status: LifecycleJobStatuses.Pending } job ? job : null;
+        return new(d.Id, d.Name, d.Type.ToName(), d.ProjectId, d.InstanceId, d.CreatedAt, details.Holdings,
+            pending is null ? null : d.DeletionRequestedAt, pending?.Id);
     }
 }
 

@@ -1,6 +1,7 @@
 using CommerceServices.Platform.Accounts;
 using CommerceServices.Platform.Data;
 using CommerceServices.Platform.Observability;
+using CommerceServices.Platform.Services;
 using Npgsql;
 
 namespace CommerceServices.Platform.Scaling;
@@ -10,7 +11,9 @@ namespace CommerceServices.Platform.Scaling;
 /// notified inside its own transaction (<see cref="KeyChangeFeed.NotifyOtherNodesAsync"/>), so PostgreSQL delivers the
 /// notification exactly when the change commits; every node, this one too, listens on a connection of its own and drops
 /// the key from its caches when the notification comes. A node that loses that connection may have missed
-/// notifications: it drops every cached key, reconnects, and drops them again once listening.
+/// notifications: it drops every cached key, reconnects, and drops them again once listening. The same connection
+/// listens for the service registry's changes (<see cref="ServiceChangeFeed.Channel"/>: services, entitlements, signing
+/// keys), which are also notified inside the transaction that makes them.
 /// </summary>
 internal sealed partial class PostgresKeyChanges : BackgroundService
 {
@@ -20,14 +23,17 @@ internal sealed partial class PostgresKeyChanges : BackgroundService
     private static readonly TimeSpan ReconnectDelay = TimeSpan.FromMilliseconds(250);
 
     private readonly KeyChangeFeed _feed;
+    private readonly ServiceChangeFeed _serviceChanges;
     private readonly PlatformMetrics _metrics;
     private readonly ILogger<PostgresKeyChanges> _logger;
     private readonly string? _listenConnectionString;
 
     /// <summary>Does nothing unless the storage is PostgreSQL (configuration read at start, when the host is built).</summary>
-    public PostgresKeyChanges(IConfiguration configuration, KeyChangeFeed feed, PlatformMetrics metrics, ILogger<PostgresKeyChanges> logger)
+    public PostgresKeyChanges(IConfiguration configuration, KeyChangeFeed feed, ServiceChangeFeed serviceChanges, PlatformMetrics metrics,
+        ILogger<PostgresKeyChanges> logger)
     {
         _feed = feed;
+        _serviceChanges = serviceChanges;
         _metrics = metrics;
         _logger = logger;
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
@@ -54,11 +60,17 @@ internal sealed partial class PostgresKeyChanges : BackgroundService
                 await using var connection = new NpgsqlConnection(listenConnectionString);
                 connection.Notification += (_, e) =>
                 {
+                    if (e.Channel == ServiceChangeFeed.Channel)
+                    {
+                        _serviceChanges.Receive(e.Payload);
+                        return;
+                    }
+
                     _metrics.KeyChangeReceived();
                     _feed.Receive(e.Payload);
                 };
                 await connection.OpenAsync(stoppingToken);
-                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
+                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}; LISTEN {ServiceChangeFeed.Channel}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
@@ -110,6 +122,7 @@ internal sealed partial class PostgresKeyChanges : BackgroundService
     {
         _metrics.KeyCacheReset();
         _feed.ReceiveUnknownChanges();
+        _serviceChanges.ReceiveUnknownChanges();
     }
 
     [LoggerMessage(EventId = 1301, Level = LogLevel.Information, Message = "Listening for key changes of other nodes.")]

@@ -3,7 +3,7 @@ using CommerceServices.Platform.Data;
 namespace CommerceServices.Platform.Traffic;
 
 /// <summary>Reads the gateway's per-minute rollups: for the console's Traffic page, an account's refusals, and the API.</summary>
-public sealed class TrafficService(PlatformDbContext db, TimeProvider time)
+public sealed class TrafficService(PlatformDbContext db, Services.ServiceRegistry registry, TimeProvider time)
 {
     public const int MaximumHours = 24 * 30;
     public const int TopSize = 10;
@@ -48,7 +48,7 @@ public sealed class TrafficService(PlatformDbContext db, TimeProvider time)
             .Select(t => new { t.Environment, t.Service }).Distinct().ToListAsync(cancellationToken);
         return new TrafficSummary(since, until, series, topAccounts, topKeys,
             dimensions.Select(d => d.Environment).Distinct().Order().ToList(),
-            dimensions.Select(d => d.Service).Concat(Accounts.ServiceCatalog.All.Select(s => s.Id)).Distinct().Order().ToList());
+            dimensions.Select(d => d.Service).Concat(registry.All.Select(s => s.Id)).Distinct().Order().ToList());
     }
 
     /// <summary>The account's refused calls of the last <paramref name="hours"/>, newest minute first.</summary>

@@ -110,6 +110,31 @@ public static class ProblemCodes
     public const string WebhookDeliveryNotFound = "webhook_delivery_not_found";
     public const string WebhookEndpointLimit = "webhook_endpoint_limit";
     public const string WebhookEndpointDisabled = "webhook_endpoint_disabled";
+    // Services behind the gateway: forwarding to a registered service, and registering one.
+
+    /// <summary>502: the service's upstream could not be reached (refused, reset, or no upstream answered).</summary>
+    public const string ServiceUnavailable = "service_unavailable";
+
+    /// <summary>504: the upstream did not answer within the service's <c>timeoutSeconds</c>.</summary>
+    public const string ServiceTimeout = "service_timeout";
+
+    /// <summary>503: the service has as many calls in progress as it may (<c>maxConcurrentRequests</c>); retry shortly.</summary>
+    public const string ServiceBusy = "service_busy";
+
+    /// <summary>404: the management API knows no service with this id.</summary>
+    public const string ServiceNotFound = "service_not_found";
+
+    /// <summary>409: a service with this id, or one whose path prefix overlaps this one's, is registered.</summary>
+    public const string ServiceExists = "service_exists";
+
+    /// <summary>409: the service is built in or defined in configuration; change it there, not through the API.</summary>
+    public const string ServiceReadOnly = "service_read_only";
+
+    /// <summary>404: no copy or delete job has this id in this account.</summary>
+    public const string JobNotFound = "job_not_found";
+
+    /// <summary>413: the request body is larger than the gateway forwards or the platform accepts.</summary>
+    public const string RequestTooLarge = "request_too_large";
 }
 
 /// <summary>Status and title of each code, so both sides describe a refusal the same way.</summary>
@@ -205,6 +230,15 @@ public static class ProblemCatalog
         [ProblemCodes.WebhookDeliveryNotFound] = (404, "The delivery does not exist for this endpoint."),
         [ProblemCodes.WebhookEndpointLimit] = (409, "The account has as many webhook endpoints as it may."),
         [ProblemCodes.WebhookEndpointDisabled] = (409, "The webhook endpoint is disabled."),
+        // Services behind the gateway.
+        [ProblemCodes.ServiceUnavailable] = (502, "The service behind the gateway could not be reached."),
+        [ProblemCodes.ServiceTimeout] = (504, "The service behind the gateway did not answer in time."),
+        [ProblemCodes.ServiceBusy] = (503, "The service has too many calls in progress; try again shortly."),
+        [ProblemCodes.ServiceNotFound] = (404, "There is no service with this id."),
+        [ProblemCodes.ServiceExists] = (409, "A service with this id or path prefix is registered."),
+        [ProblemCodes.ServiceReadOnly] = (409, "This service is built in or defined in configuration."),
+        [ProblemCodes.JobNotFound] = (404, "There is no such copy or delete job."),
+        [ProblemCodes.RequestTooLarge] = (413, "The request body is too large."),
     };
 
     public static IReadOnlyCollection<string> Codes => Entries.Keys;

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using CommerceServices.Platform.Services;
 using CommerceServices.Platform.Accounts;
 using CommerceServices.Platform.Data;
 using CommerceServices.Platform.Operators;
@@ -66,7 +68,10 @@ public sealed class OperatorConsoleUpgradeTests
         var audit = new AuditLog(upgraded, TimeProvider.System);
         var page = await audit.SearchAsync(new AuditQuery(Subject: "ds_old"), null, 10, CancellationToken.None);
         Assert.Equal(["evt_5", "evt_4"], page.Events.Select(e => e.Id));
-        var accounts = new AccountService(upgraded, audit, TimeProvider.System);
+        var changes = new ServiceChangeFeed();
+        using var registry = new ServiceRegistry(new ServiceCollection().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>(), changes,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<ServiceRegistry>.Instance);
+        var accounts = new AccountService(upgraded, audit, registry, changes, TimeProvider.System);
         Assert.Equal("acc_old00000000000000001", Assert.Single(await accounts.SearchAsync("old sh", 10, CancellationToken.None)).Account.Id);
 
         upgraded.Set<OperatorUser>().Add(new OperatorUser

@@ -314,7 +314,8 @@ public abstract class RegistryTests(PlatformFixture fixture)
         Assert.All(target["holdings"]!.AsArray(), h => Assert.Equal(0, h!["items"]!.GetValue<int>()));
         var copied = await Gateway(key, HttpMethod.Post, $"/merchant-registry/v1/registry/data-spaces/{to}/copy", new { from, instanceId = "shop-other" });
         Assert.Equal(HttpStatusCode.OK, copied.StatusCode);
-        Assert.Equal("1 payment or refund", (await copied.Content.ReadFromJsonAsync<CopyResult>())!.Copied.Single().Describe());
+        var copiedHolding = (await copied.Content.ReadFromJsonAsync<CopyResult>())!.Copied.Single();
+        Assert.Equal(("payments", 1, "1 item"), (copiedHolding.Service, copiedHolding.Items, copiedHolding.Describe()));
     }
 
     [Fact]
@@ -334,7 +335,7 @@ public abstract class RegistryTests(PlatformFixture fixture)
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
         var problem = await refused.ReadNodeAsync();
         Assert.Equal(ProblemCodes.DataSpaceNotEmpty, problem["code"]!.GetValue<string>());
-        Assert.Contains("would lose 1 payment or refund and", problem["detail"]!.GetValue<string>());
+        Assert.Contains("would lose 1 payment and", problem["detail"]!.GetValue<string>());
         Assert.DoesNotContain("item", problem["detail"]!.GetValue<string>());
         Assert.Contains("shop-live", problem["detail"]!.GetValue<string>());
         Assert.Contains("--force", problem["detail"]!.GetValue<string>()); // the real flag, not "delete with force"
@@ -355,7 +356,7 @@ public abstract class RegistryTests(PlatformFixture fixture)
             HttpMethod.Get, "/merchant-registry/v1/services")).ReadNodeAsync();
 
         Assert.Equal("payments", forEntitled[0]!["id"]!.GetValue<string>());
-        Assert.Equal("/payments", forEntitled[0]!["pathPrefix"]!.GetValue<string>());
+        Assert.Equal("/payments/v1", forEntitled[0]!["pathPrefix"]!.GetValue<string>());
         Assert.True(forEntitled[0]!["entitled"]!.GetValue<bool>());
         Assert.False(forOther[0]!["entitled"]!.GetValue<bool>());
     }

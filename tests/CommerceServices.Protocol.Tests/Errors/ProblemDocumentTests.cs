@@ -38,4 +38,21 @@ public sealed class ProblemDocumentTests
         Assert.Equal("2 shipping items", new Holding("shipping", 2).Describe());
         Assert.Equal("nothing", Holding.DescribeAll([]));
     }
+
+    [Fact]
+    public void AHolding_PrefersTheServicesDescription_AndAServiceThatDidNotAnswerIsUnknown_NeverEmpty()
+    {
+        var described = new Holding("payments", 2, "payments", "payment", "1 payment, 1 declined attempt");
+        var unknown = new Holding("recommendations", null, Name: "Recommendations", Problem: "Recommendations could not be reached");
+        var empty = new Holding("reviews", 0, "reviews");
+
+        Assert.Equal("1 payment, 1 declined attempt", described.Describe());
+        Assert.Equal("1 order line", new Holding("recommendations", 1, "order lines").Describe());
+        Assert.Equal("an unknown amount of Recommendations data (Recommendations could not be reached)", unknown.Describe());
+        Assert.True(unknown.MayHoldData);
+        Assert.False(empty.MayHoldData);
+        Assert.Equal("1 payment, 1 declined attempt and an unknown amount of Recommendations data (Recommendations could not be reached)",
+            Holding.DescribeHeld([described, empty, unknown]));
+        Assert.DoesNotContain("isKnown", System.Text.Json.JsonSerializer.Serialize(unknown), StringComparison.OrdinalIgnoreCase);
+    }
 }

@@ -19,4 +19,7 @@ public static class GatewayClaims
     public const string ApiKey = "cs:api_key";
     public const string KeyPairId = "cs:key_pair";
     public const string DataSpaceId = "cs:data_space";
+
+    /// <summary>The type (production, testing) of <see cref="DataSpaceId"/>, added with it.</summary>
+    public const string DataSpaceType = "cs:data_space_type";
 }

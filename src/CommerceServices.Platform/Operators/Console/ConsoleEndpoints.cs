@@ -5,8 +5,11 @@ using CommerceServices.Platform.Hosting;
 using CommerceServices.Platform.Portal;
 using CommerceServices.Platform.Portal.Users;
 using CommerceServices.Platform.Registry;
+using CommerceServices.Platform.Services;
+using CommerceServices.Platform.Services.Forwarding;
 using CommerceServices.Platform.Traffic;
 using CommerceServices.Protocol;
+using CommerceServices.Protocol.Services;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -236,7 +239,7 @@ internal static class ConsoleEndpoints
         {
             foreach (var space in project.DataSpaces)
             {
-                spaces.Add(new DataSpaceRow(project, space, await registry.HoldingsAsync(space.Id, ct)));
+                spaces.Add(new DataSpaceRow(project, space, await registry.HoldingsAsync(accountId, space.Id, ct)));
             }
         }
 
@@ -246,17 +249,18 @@ internal static class ConsoleEndpoints
             await services.GetRequiredService<TrafficService>().RefusalsOfAsync(accountId, 24, 20, ct), audit.Events);
     }
 
-    private static async Task<IResult> GrantAsync(HttpContext http, string accountId, string service, AccountService accounts, CancellationToken ct)
+    private static async Task<IResult> GrantAsync(HttpContext http, string accountId, string service, AccountService accounts,
+        ServiceRegistry registry, CancellationToken ct)
     {
         var outcome = await accounts.GrantAsync(accountId, service, Actor(http), ct);
-        return Done(http, outcome.Error, accountId, $"{ServiceCatalog.Find(service)?.Name ?? service} is granted.");
+        return Done(http, outcome.Error, accountId, $"{registry.Find(service)?.Name ?? service} is granted.");
     }
 
     private static async Task<IResult> ConfirmWithdrawAsync(HttpContext http, string accountId, string service, AccountService accounts,
-        KeyPairService keys, CancellationToken ct)
+        KeyPairService keys, ServiceRegistry registry, CancellationToken ct)
     {
         var account = await accounts.GetAsync(accountId, ct);
-        if (account.Value is null || ServiceCatalog.Find(service) is not { } descriptor)
+        if (account.Value is null || registry.Find(service) is not { } descriptor)
         {
             return NotFound(http, $"Account '{accountId}' has no service '{service}'.");
         }
@@ -273,10 +277,11 @@ internal static class ConsoleEndpoints
             $"Withdraw {descriptor.Name}", $"{OperatorConsoleExtensions.PathBase}/accounts/{accountId}", new Dictionary<string, string>()));
     }
 
-    private static async Task<IResult> WithdrawAsync(HttpContext http, string accountId, string service, AccountService accounts, CancellationToken ct)
+    private static async Task<IResult> WithdrawAsync(HttpContext http, string accountId, string service, AccountService accounts,
+        ServiceRegistry registry, CancellationToken ct)
     {
         var outcome = await accounts.RevokeAsync(accountId, service, Actor(http), ct);
-        return Done(http, outcome.Error, accountId, $"{ServiceCatalog.Find(service)?.Name ?? service} is withdrawn.");
+        return Done(http, outcome.Error, accountId, $"{registry.Find(service)?.Name ?? service} is withdrawn.");
     }
 
     private static async Task<IResult> ConfirmRevokeKeyAsync(HttpContext http, string accountId, string apiKey, KeyPairService keys,
@@ -434,14 +439,20 @@ internal static class ConsoleEndpoints
         return Results.Empty;
     }
 
-    private static async Task<IResult> ServicesAsync(HttpContext http, AccountService accounts, CancellationToken ct)
+    private static async Task<IResult> ServicesAsync(HttpContext http, AccountService accounts, ServiceRegistry registry, ServiceHealth health,
+        CancellationToken ct)
     {
         var counts = await accounts.EntitlementCountsAsync(ct);
         var rows = new List<ServiceRow>();
-        foreach (var service in ServiceCatalog.All)
+        foreach (var service in registry.All)
         {
-            rows.Add(new ServiceRow(service, "built in", ["runs inside the platform process"], "answers whenever the platform does",
-                counts.GetValueOrDefault(service.Id), await accounts.EntitledAsync(service.Id, 20, ct)));
+            var upstreams = health.UpstreamsOf(service);
+            var (kind, where, state) = service.InProcess
+                ? ("built in", (IReadOnlyList<string>)["runs inside the platform process"], "answers whenever the platform does")
+                : ($"its own process, {(service.Origin == ServiceOrigins.Configuration ? "defined in configuration" : "registered with the API")}",
+                    upstreams.Select(u => $"{u.Url} ({u.Health})").ToList(),
+                    health.IsHealthy(service) ? "answers (at least one upstream is not failing)" : "down: every upstream is failing");
+            rows.Add(new ServiceRow(service, kind, where, state, counts.GetValueOrDefault(service.Id), await accounts.EntitledAsync(service.Id, 20, ct)));
         }
 
         return Page<ServicesPage>(http, "Services", new ServicesPageModel(rows));

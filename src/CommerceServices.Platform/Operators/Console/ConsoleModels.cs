@@ -57,7 +57,7 @@ public sealed record TrafficPageModel(int Hours, string? Environment, string? Se
 
 public sealed record AuditPageModel(AuditSearchParameters Query, AuditPage Page, string ExportQuery, string NextQuery);
 
-public sealed record ServiceRow(Accounts.ServiceDescriptor Service, string Kind, IReadOnlyList<string> Upstreams, string Health, int EntitledCount,
+public sealed record ServiceRow(Services.ServiceDefinition Service, string Kind, IReadOnlyList<string> Upstreams, string Health, int EntitledCount,
     IReadOnlyList<Account> Entitled);
 
 public sealed record ServicesPageModel(IReadOnlyList<ServiceRow> Services);

@@ -42,7 +42,7 @@ public sealed class DataSpaceModel(RegistryService registry) : PortalPageModel
         var outcome = await registry.CopyAsync(AccountId, from, id, instanceId: null, Actor, ct);
         return await AfterAsync(id, outcome.Error,
             outcome.Value is { } copied
-                ? "Copied " + string.Join(", ", copied.Select(c => $"{c.Items} {(c.Items == 1 ? c.ItemName : c.ItemsName) ?? c.Service}")) + "."
+                ? "Copied: " + string.Join("; ", copied.Copied.Select(c => c.IsKnown ? $"{c.Name ?? c.Service} {c.Items}" : c.Describe())) + "."
                 : null, ct);
     }
 
@@ -66,7 +66,9 @@ public sealed class DataSpaceModel(RegistryService registry) : PortalPageModel
             return NotFoundPage();
         }
 
-        Notice = $"Data space '{outcome.Value!.DataSpace.Name}' is deleted.";
+        Notice = outcome.Value!.Job is { Status: LifecycleJobStatuses.Pending }
+            ? $"Data space '{outcome.Value.DataSpace.Name}' is being deleted: it takes no more calls, and goes once every service has confirmed."
+            : $"Data space '{outcome.Value.DataSpace.Name}' is deleted.";
         return LocalRedirect("/data-spaces");
     }
 

@@ -19,10 +19,9 @@ public sealed class DataSpacesModel(RegistryService registry) : PortalPageModel
 
     public int Used(DataSpaceType type) => Projects.SelectMany(p => p.DataSpaces).Count(d => d.Type == type);
 
+    /// <summary>What the data space holds, in each service's own words ("1 payment, 1 declined attempt"); unknown is said, never "nothing".</summary>
     public string DescribeHoldings(string dataSpaceId) =>
-        _holdings.TryGetValue(dataSpaceId, out var holdings) && holdings.Any(h => h.Items > 0)
-            ? string.Join(", ", holdings.Where(h => h.Items > 0).Select(h => $"{h.Items} {h.Service} item(s)"))
-            : "nothing";
+        _holdings.TryGetValue(dataSpaceId, out var holdings) ? Holding.DescribeHeld(holdings) : "nothing";
 
     public async Task OnGetAsync(CancellationToken ct) => await LoadAsync(ct);
 
@@ -67,7 +66,7 @@ public sealed class DataSpacesModel(RegistryService registry) : PortalPageModel
         Quota = await registry.QuotaOfAsync(AccountId, ct);
         foreach (var space in Projects.SelectMany(p => p.DataSpaces))
         {
-            _holdings[space.Id] = await registry.HoldingsAsync(space.Id, ct);
+            _holdings[space.Id] = await registry.HoldingsAsync(AccountId, space.Id, ct);
         }
     }
 

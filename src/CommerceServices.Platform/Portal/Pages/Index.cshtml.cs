@@ -1,14 +1,15 @@
 using CommerceServices.Platform.Accounts;
 using CommerceServices.Platform.Registry;
+using CommerceServices.Platform.Services;
 using Microsoft.AspNetCore.Mvc;
 
 namespace CommerceServices.Platform.Portal.Pages;
 
-public sealed class OverviewModel(AccountService accounts, KeyPairService keys, RegistryService registry, TimeProvider time) : PortalPageModel
+public sealed class OverviewModel(AccountService accounts, KeyPairService keys, RegistryService registry, ServiceRegistry services, TimeProvider time) : PortalPageModel
 {
     public Account Account { get; private set; } = null!;
 
-    public IReadOnlyList<Accounts.ServiceDescriptor> Services => ServiceCatalog.All;
+    public IReadOnlyList<ServiceDefinition> Services => services.All;
 
     public DataSpaceQuota Quota { get; private set; } = null!;
 

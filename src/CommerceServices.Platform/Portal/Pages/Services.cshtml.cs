@@ -1,11 +1,12 @@
 using CommerceServices.Platform.Accounts;
 using CommerceServices.Platform.Hosting;
+using CommerceServices.Platform.Services;
 
 namespace CommerceServices.Platform.Portal.Pages;
 
-public sealed class ServicesModel(AccountService accounts, PlatformListeners listeners) : PortalPageModel
+public sealed class ServicesModel(AccountService accounts, PlatformListeners listeners, ServiceRegistry services) : PortalPageModel
 {
-    public IReadOnlyList<Accounts.ServiceDescriptor> Services => ServiceCatalog.All;
+    public IReadOnlyList<ServiceDefinition> Services => services.All;
 
     public IReadOnlySet<string> Entitled { get; private set; } = new HashSet<string>();
 

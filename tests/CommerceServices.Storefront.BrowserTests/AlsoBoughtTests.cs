@@ -1,0 +1,73 @@
+using System.Net.Http.Json;
+
+namespace CommerceServices.Storefront.BrowserTests;
+
+/// <summary>
+/// A second service behind the gateway in the shop: orders feed the recommendations service (its own process), and a
+/// product page shows "Customers also bought", all through the connector's signed client and the one key pair (R8, R27).
+/// </summary>
+public sealed class AlsoBoughtTests(Chromium chromium) : IClassFixture<Chromium>
+{
+    [Fact]
+    public async Task AProductPage_ShowsWhatCustomersAlsoBought_FromTheRecommendationsServiceBehindTheGateway()
+    {
+        await using var platform = await PlatformHost.StartAsync();
+        await using var service = await ServiceProcess.StartAsync(Directory.CreateTempSubdirectory("cs-recommendations-").FullName, platform.PortalUrl);
+        using (var registered = await platform.Management.PostAsJsonAsync("api/v1/services", new
+               {
+                   id = "recommendations", name = "Recommendations", pathPrefix = "/recommendations/v1", upstreams = new[] { service.Url.AbsoluteUri },
+                   dataSpace = "required", lifecycleUrl = service.LifecycleUrl.AbsoluteUri,
+               }))
+        {
+            Assert.True(registered.IsSuccessStatusCode, await registered.Content.ReadAsStringAsync());
+        }
+
+        await using var shop = await StorefrontHost.StartAsync(platform);
+        var merchant = await Merchant.CreateAsync(platform);
+        (await platform.Management.PutAsync($"api/v1/accounts/{merchant.AccountId}/entitlements/recommendations", null)).EnsureSuccessStatusCode();
+        var (apiKey, privateKey) = await merchant.NewKeyAsync("sandbox");
+        var dataSpace = await merchant.NewDataSpaceAsync("testing", "storefront");
+        var page = await chromium.NewPageAsync(shop.Url);
+        await Pages.SignInAsync(page);
+        await Pages.EnterKeysAsync(page, "sandbox", apiKey, privateKey);
+        await Pages.ChooseDataSpaceAsync(page, dataSpace);
+        Assert.Equal("Verified", await Pages.StatusAsync(page));
+
+        await page.GotoAsync("/products/mug");
+        Assert.Equal(0, await page.GetByTestId("also-bought").CountAsync()); // nothing bought yet: nothing to say
+
+        // Two shoppers buy a mug: one with a T-shirt, one with a T-shirt and a cap.
+        foreach (var extras in new[] { new[] { "tee" }, new[] { "tee", "cap" } })
+        {
+            foreach (var product in extras)
+            {
+                await page.GotoAsync("/");
+                await page.GetByTestId($"product-{product}").GetByRole(AriaRole.Button).ClickAsync();
+            }
+
+            await Pages.CheckoutAsync(page, Pages.GoodCard, "mug");
+            Assert.True(await page.GetByTestId("order-confirmation").IsVisibleAsync(), await page.ContentAsync());
+        }
+
+        await page.GotoAsync("/");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Enamel mug" }).ClickAsync();
+        var alsoBought = page.GetByTestId("also-bought");
+        await Assertions.Expect(alsoBought.GetByRole(AriaRole.Heading)).ToHaveTextAsync("Customers also bought");
+        var items = await alsoBought.GetByRole(AriaRole.Listitem).AllInnerTextsAsync();
+        Assert.StartsWith("Organic T-shirt", items[0]);
+        Assert.StartsWith("Canvas cap", items[1]);
+        await Pages.ScreenshotAsync(page, "storefront-also-bought");
+
+        // The platform counts the service's data in the data space, beside the payments.
+        using var details = await platform.Management.GetAsync($"api/v1/accounts/{merchant.AccountId}/data-spaces/{dataSpace}");
+        var holdings = (await details.ReadNodeAsync())["holdings"]!.AsArray();
+        Assert.Equal("2 payments", holdings.Single(h => h!["service"]!.GetValue<string>() == "payments")!["description"]!.GetValue<string>());
+        Assert.Equal("5 order lines of 2 orders", holdings.Single(h => h!["service"]!.GetValue<string>() == "recommendations")!["description"]!.GetValue<string>());
+
+        // With the service gone the page still works, without the section.
+        await service.KillAsync();
+        await page.GotoAsync("/products/mug");
+        Assert.Equal("Enamel mug", await page.GetByRole(AriaRole.Heading, new() { Level = 1 }).InnerTextAsync());
+        Assert.Equal(0, await page.GetByTestId("also-bought").CountAsync());
+    }
+}
