@@ -7,7 +7,7 @@
 #     and data space id; bar <= 300 ms
 #   - exporting 100,000 audit rows as CSV (streamed): seconds (bar <= 10 s) and the platform's resident memory growth
 #     while it runs, against exporting 10,000 (flat memory: the same growth for ten times the rows)
-# BENCH_QUICK=1: 4,000 of each, 20 requests per query kind (proves the script works; no bar is judged).
+# BENCH_QUICK=1: 4,000 of each, 3 requests per query kind (proves the script works; no bar is judged).
 #
 #   bench/operator-console.sh [storages="sqlite postgres"] [requests-per-kind=40]
 set -euo pipefail
@@ -17,7 +17,7 @@ source bench/lib/platform.sh
 trap bench_cleanup EXIT
 
 storages=${1:-sqlite postgres}
-if [[ $BENCH_QUICK == 1 ]]; then count=4000; requests=20; export_rows=4000; small_rows=400; else count=1000000; requests=${2:-40}; export_rows=100000; small_rows=10000; fi
+if [[ $BENCH_QUICK == 1 ]]; then count=4000; requests=3; export_rows=4000; small_rows=400; else count=1000000; requests=${2:-40}; export_rows=100000; small_rows=10000; fi
 bench_build
 
 # p95 in ms of the curl times (seconds) on stdin

@@ -18,7 +18,8 @@ public sealed class PackedPackages : IAsyncLifetime
 #endif
 
     public static readonly string[] Published =
-        ["CommerceServices.Protocol", "CommerceServices.Connector", "CommerceServices.Connector.Admin", "CommerceServices.Cli"];
+        ["CommerceServices.Protocol", "CommerceServices.Connector", "CommerceServices.Connector.Admin", "CommerceServices.Cli",
+         "CommerceServices.Service"];
 
     /// <summary>A temporary folder outside the repository: the packages, and the consumer app beside them.</summary>
     public string Root { get; } = Directory.CreateTempSubdirectory("cs-packages-").FullName;

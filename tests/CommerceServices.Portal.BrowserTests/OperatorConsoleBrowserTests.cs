@@ -260,6 +260,19 @@ public sealed class OperatorConsoleBrowserTests(ConsoleFixture fixture) : IClass
         await page.GotoAsync("/operator/services");
         await Assertions.Expect(page.Locator("#service-payments-card")).ToContainTextAsync("Entitled accounts");
         await Screenshots.TakeAsync(page, "operator-services");
+
+        // An endpoint its account turned off: listed for the operators with why, and what waits for it.
+        using (var created = await fixture.Host.Management.PostAsJsonAsync($"/api/v1/accounts/{accountId}/webhooks",
+                   new { url = "http://127.0.0.1:5090/commerce-services/webhooks", environment = "sandbox", events = new[] { "payment.*" } }))
+        {
+            var endpoint = (await created.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>())!["endpoint"]!["id"]!.GetValue<string>();
+            using var off = await fixture.Host.Management.PutAsJsonAsync($"/api/v1/accounts/{accountId}/webhooks/{endpoint}", new { enabled = false });
+            Assert.Equal(HttpStatusCode.OK, off.StatusCode);
+        }
+
+        await page.GotoAsync("/operator/webhooks");
+        await Assertions.Expect(page.Locator("#disabled-endpoints")).ToContainTextAsync("http://127.0.0.1:5090/commerce-services/webhooks");
+        await Screenshots.TakeAsync(page, "operator-webhooks");
         await page.GotoAsync("/operator/operators");
         await Assertions.Expect(page.Locator("#operators")).ToContainTextAsync($"{email} (you)");
         await Screenshots.TakeAsync(page, "operator-operators");

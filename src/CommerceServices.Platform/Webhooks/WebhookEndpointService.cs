@@ -442,6 +442,48 @@ public sealed class WebhookEndpointService(
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         return (key, WebhookHeaders.SecretPrefix + key);
     }
+
+    /// <summary>
+    /// For the operators: the endpoints of every account that fail now (oldest failing first) and the disabled ones
+    /// (newest first), each with its waiting deliveries and the last error, and how many deliveries wait in all.
+    /// Each list stops at <paramref name="limit"/>.
+    /// </summary>
+    public async Task<WebhookOverview> OverviewAsync(int limit, CancellationToken cancellationToken)
+    {
+        var pending = db.WebhookDeliveries.AsNoTracking().Where(d => d.State == DeliveryStates.Pending);
+        var waiting = await pending.CountAsync(cancellationToken);
+        var oldest = waiting == 0 ? null : await pending.MinAsync(d => (DateTimeOffset?)d.CreatedAt, cancellationToken);
+        var failing = await db.WebhookEndpoints.AsNoTracking().Where(e => e.Enabled && e.FailingSince != null)
+            .OrderBy(e => e.FailingSince).Take(limit).ToListAsync(cancellationToken);
+        var disabled = await db.WebhookEndpoints.AsNoTracking().Where(e => !e.Enabled)
+            .OrderByDescending(e => e.DisabledAt).Take(limit).ToListAsync(cancellationToken);
+
+        var ids = failing.Concat(disabled).Select(e => e.Id).ToList();
+        var pendingOf = await pending.Where(d => ids.Contains(d.EndpointId)).GroupBy(d => d.EndpointId)
+            .Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
+        var accountIds = failing.Concat(disabled).Select(e => e.AccountId).Distinct().ToList();
+        var names = await db.Accounts.AsNoTracking().Where(a => accountIds.Contains(a.Id))
+            .ToDictionaryAsync(a => a.Id, a => a.Name, cancellationToken);
+
+        async Task<IReadOnlyList<WebhookEndpointHealth>> RowsAsync(List<WebhookEndpoint> endpoints)
+        {
+            var rows = new List<WebhookEndpointHealth>(endpoints.Count);
+            foreach (var endpoint in endpoints)
+            {
+                var last = await db.WebhookDeliveries.AsNoTracking().Where(d => d.EndpointId == endpoint.Id && d.LastAttemptAt != null)
+                    .OrderByDescending(d => d.LastAttemptAt).Select(d => new { d.LastStatusCode, d.LastError, d.LastAttemptAt })
+                    .FirstOrDefaultAsync(cancellationToken);
+                var error = last is null ? null : last.LastError ?? (last.LastStatusCode is { } status ? $"HTTP {status}" : null);
+                rows.Add(new WebhookEndpointHealth(endpoint, names.GetValueOrDefault(endpoint.AccountId, endpoint.AccountId),
+                    pendingOf.GetValueOrDefault(endpoint.Id), error, last?.LastAttemptAt));
+            }
+
+            return rows;
+        }
+
+        return new WebhookOverview(waiting, oldest, await RowsAsync(failing), await RowsAsync(disabled));
+    }
+
 }
 
 /// <summary>An endpoint with the secret just made for it: the only time the secret is shown.</summary>
@@ -450,3 +492,11 @@ public sealed record IssuedEndpoint(WebhookEndpoint Endpoint, string Secret);
 public sealed record DeliveryDetails(WebhookDelivery Delivery, string EventType, DateTimeOffset EventCreatedAt);
 
 public sealed record AttemptDetails(WebhookAttempt Attempt, WebhookDelivery Delivery, string EventType);
+
+/// <summary>What the operators see of every account's webhooks (<see cref="WebhookEndpointService.OverviewAsync"/>).</summary>
+public sealed record WebhookOverview(int PendingDeliveries, DateTimeOffset? OldestPending, IReadOnlyList<WebhookEndpointHealth> Failing,
+    IReadOnlyList<WebhookEndpointHealth> Disabled);
+
+/// <summary>An endpoint with its account's name, its waiting deliveries and what its last attempt came to.</summary>
+public sealed record WebhookEndpointHealth(WebhookEndpoint Endpoint, string AccountName, int PendingDeliveries, string? LastError,
+    DateTimeOffset? LastAttemptAt);

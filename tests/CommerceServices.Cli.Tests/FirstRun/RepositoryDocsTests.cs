@@ -95,6 +95,17 @@ public sealed partial class RepositoryDocsTests
     }
 
     [Fact]
+    public void EveryErrorCode_IsInTheErrorCodesPage()
+    {
+        var page = Repository.Read("docs/errors.md");
+        var codes = typeof(CommerceServices.Protocol.ProblemCodes).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Where(f => f.IsLiteral && f.FieldType == typeof(string)).Select(f => (string)f.GetRawConstantValue()!).ToList();
+
+        Assert.True(codes.Count > 50, $"only {codes.Count} codes found");
+        Assert.All(codes, code => Assert.Contains($"`{code}`", page, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void TheReadme_LinksEveryReferencePageOfDocs()
     {
         foreach (var page in Directory.GetFiles(Path.Combine(Repository.Root, "docs"), "*.md"))

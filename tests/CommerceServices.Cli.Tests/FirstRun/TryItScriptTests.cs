@@ -10,7 +10,26 @@ public sealed partial class TryItScriptTests(PlatformFixture platform) : IClassF
 {
     private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("cs-try-it-");
 
-    public void Dispose() => _data.Delete(recursive: true);
+    public void Dispose()
+    {
+        // The script leaves the recommendations service it started running, as a newcomer wants; the test stops it.
+        var pidFile = Path.Combine(_data.FullName, "recommendations.pid");
+        if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid))
+        {
+            try
+            {
+                using var service = Process.GetProcessById(pid);
+                service.Kill(entireProcessTree: true);
+                service.WaitForExit(10_000);
+            }
+            catch (ArgumentException)
+            {
+                // gone already
+            }
+        }
+
+        _data.Delete(recursive: true);
+    }
 
     [Fact]
     public async Task TryIt_MakesAConnectableAccount_AndPrintsAPortalInvitationThatOpens()
@@ -25,6 +44,7 @@ public sealed partial class TryItScriptTests(PlatformFixture platform) : IClassF
                 ["COMMERCE_SERVICES_URL"] = platform.Url.TrimEnd('/'),
                 ["COMMERCE_SERVICES_TOKEN"] = PlatformHost.OperatorToken,
                 ["STOREFRONT_DATA"] = _data.FullName,
+                ["RECOMMENDATIONS_URL"] = $"http://127.0.0.1:{FreePort()}",
             },
         };
         using var script = Process.Start(start)!;
@@ -40,6 +60,14 @@ public sealed partial class TryItScriptTests(PlatformFixture platform) : IClassF
         using var page = await http.GetAsync(invitation.Groups["url"].Value);
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Contains("password", await page.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("entitled to Payment Services and Recommendations", output, StringComparison.Ordinal);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [GeneratedRegex(@"^Account portal\s+(?<url>http\S+)$", RegexOptions.Multiline)]

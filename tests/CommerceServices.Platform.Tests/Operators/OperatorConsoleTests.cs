@@ -96,6 +96,57 @@ public sealed class OperatorConsoleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheWebhooksPage_ShowsEveryAccountsFailingAndDisabledEndpoints_AndTheDeliveriesWaiting()
+    {
+        var (support, _) = await OperatorSession.NewAsync(_host, "support");
+        var (accountId, _, _) = await PortalSession.NewUserAsync(_host);
+        using var closed = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        closed.Start();
+        var port = ((IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop(); // nobody listens there: every attempt is refused
+
+        var failing = await CreateEndpointAsync(accountId, $"http://127.0.0.1:{port}/failing");
+        var off = await CreateEndpointAsync(accountId, $"http://127.0.0.1:{port}/off");
+        using (var disable = await _host.Management.PutAsJsonAsync($"/api/v1/accounts/{accountId}/webhooks/{off}", new { enabled = false }))
+        {
+            Assert.Equal(HttpStatusCode.OK, disable.StatusCode);
+        }
+
+        using (var test = await _host.Management.PostAsync($"/api/v1/accounts/{accountId}/webhooks/{failing}/test", null))
+        {
+            Assert.True(test.IsSuccessStatusCode, await test.Content.ReadAsStringAsync());
+        }
+
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while ((await _host.Management.GetFromJsonAsync<JsonObject>($"/api/v1/accounts/{accountId}/webhooks/{failing}"))!["status"]!.GetValue<string>() != "failing")
+        {
+            Assert.True(DateTime.UtcNow < until, "the endpoint never counted as failing");
+            await Task.Delay(100);
+        }
+
+        var page = await support.PageAsync("/operator/webhooks");
+        var failingSection = page[page.IndexOf("id=\"failing-card\"", StringComparison.Ordinal)..page.IndexOf("id=\"disabled-card\"", StringComparison.Ordinal)];
+        var disabledSection = page[page.IndexOf("id=\"disabled-card\"", StringComparison.Ordinal)..];
+        Assert.Contains($"http://127.0.0.1:{port}/failing", failingSection, StringComparison.Ordinal);
+        Assert.Contains("failed attempts in a row", failingSection, StringComparison.Ordinal);
+        Assert.Contains($"/operator/accounts/{accountId}", failingSection, StringComparison.Ordinal);
+        Assert.DoesNotContain("/off", failingSection, StringComparison.Ordinal);
+        Assert.Contains($"http://127.0.0.1:{port}/off", disabledSection, StringComparison.Ordinal);
+        Assert.Contains("disabled by its account", disabledSection, StringComparison.Ordinal);
+        Assert.Contains("href=\"/operator/webhooks\"", page, StringComparison.Ordinal); // in the navigation
+        Assert.Matches(@"id=""pending-count"">[1-9]", page); // the failed test event waits for its retry
+    }
+
+    private async Task<string> CreateEndpointAsync(string accountId, string url)
+    {
+        using var created = await _host.Management.PostAsJsonAsync($"/api/v1/accounts/{accountId}/webhooks",
+            new { url, environment = "sandbox", events = new[] { "*" } });
+        var body = await created.Content.ReadAsStringAsync();
+        Assert.True(created.StatusCode == HttpStatusCode.Created, body);
+        return JsonNode.Parse(body)!["endpoint"]!["id"]!.GetValue<string>();
+    }
+
+    [Fact]
     public async Task ASupportOperator_SeesNoChangeButtons_AndEveryChangePostIsRefused()
     {
         var (support, _) = await OperatorSession.NewAsync(_host, "support");

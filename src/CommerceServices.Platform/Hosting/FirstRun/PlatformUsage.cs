@@ -18,6 +18,7 @@ public static class PlatformUsage
         ("Platform:SandboxGatewayUrl", "http://127.0.0.1:5082", "sandbox gateway listener"),
         ("Platform:DataDirectory", "data", "SQLite database, generated operator token, Data Protection keys; relative to the working directory"),
         ("Platform:OperatorToken", "(generated into {DataDirectory}/operator-token)", "bearer token of the management API"),
+        ("Platform:OperatorUrl", "(none: the portal's listener)", "a listener of its own for the operator console and /metrics"),
         ("Storage:Provider", "Sqlite", "Sqlite or PostgreSql"),
         ("Storage:ConnectionString", "Data Source={DataDirectory}/platform.db", "required for PostgreSql"),
         ("Gateway:KeyCacheSeconds", "60", "how long a node trusts its cached copy of a key; revocations are pushed, this bounds a lost one"),

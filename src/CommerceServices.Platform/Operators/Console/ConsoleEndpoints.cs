@@ -55,6 +55,8 @@ internal static class ConsoleEndpoints
         pages.MapGet("/audit", AuditAsync);
         pages.MapGet("/audit/export", ExportAsync);
         pages.MapGet("/services", ServicesAsync);
+        pages.MapGet("/webhooks", async (HttpContext http, Webhooks.WebhookEndpointService webhooks, CancellationToken ct) =>
+            Page<WebhooksPage>(http, "Webhooks", await webhooks.OverviewAsync(100, ct)));
         pages.MapGet("/operators", OperatorsAsync);
 
         var changes = pages.MapGroup("").AddEndpointFilter(RefuseSupport);

@@ -2,7 +2,7 @@ namespace CommerceServices.Platform.Operators.Console;
 
 /// <summary>
 /// One entry of the console's navigation. Capabilities add theirs with <see cref="ConsoleNavigation.AddConsoleSection"/>
-/// (a Webhooks page: <c>services.AddConsoleSection(new("Webhooks", "/operator/webhooks", 50))</c>), so the console
+/// (<c>services.AddConsoleSection(new("Reports", "/operator/reports", 60))</c>), so the console
 /// needs no change when a page joins; the entries are shown in <see cref="Order"/>.
 /// </summary>
 public sealed record ConsoleSection(string Title, string Path, int Order, bool AdminOnly = false);
@@ -18,6 +18,7 @@ public static class ConsoleNavigation
         services.AddConsoleSection(new("Traffic", "/operator/traffic", 20));
         services.AddConsoleSection(new("Audit", "/operator/audit", 30));
         services.AddConsoleSection(new("Services", "/operator/services", 40));
+        services.AddConsoleSection(new("Webhooks", "/operator/webhooks", 50));
         services.AddConsoleSection(new("Operators", "/operator/operators", 90));
     }
 }
