@@ -83,8 +83,10 @@ internal sealed partial class ServiceAdmission(
             return;
         }
 
-        // One span for the call to the upstream: YARP's HttpClient span (and the upstream's own) nest under it.
-        using var span = PlatformTracing.Start(PlatformTracing.Forward);
+        // One span for the call to the upstream: YARP's HttpClient span (and the upstream's own) nest under it. Only
+        // inside the request's own span: started without one it would be a new root, and YARP would then send the
+        // upstream that new trace instead of the caller's traceparent.
+        using var span = System.Diagnostics.Activity.Current is null ? null : PlatformTracing.Start(PlatformTracing.Forward);
         span?.SetTag(PlatformTracing.ServiceId, service.Id);
         await next(context);
 
