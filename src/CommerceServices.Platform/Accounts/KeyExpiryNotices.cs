@@ -2,6 +2,7 @@ using CommerceServices.Platform.Data;
 using CommerceServices.Platform.Events;
 using CommerceServices.Platform.Webhooks;
 using CommerceServices.Protocol;
+using CommerceServices.Protocol.Webhooks;
 
 namespace CommerceServices.Platform.Accounts;
 
@@ -75,7 +76,7 @@ internal sealed partial class KeyExpiryNotices(IServiceScopeFactory scopes, Sqli
                 db.KeyExpiryNotices.AddRange(missing.Select(h => new KeyExpiryNotice { KeyPairId = key.Id, Hours = h, RecordedAt = now }));
                 if (due.Min() == nearest)
                 {
-                    await outbox.AddAsync(EventTypes.KeyExpiring, key.AccountId, key.Environment.ToName(), null, key.Id, KeyPairView.Of(key, now), now,
+                    await outbox.AddAsync(WebhookEventTypes.KeyExpiring, key.AccountId, key.Environment.ToName(), null, key.Id, KeyPairView.Of(key, now), now,
                         cancellationToken: cancellationToken);
                     recorded++;
                 }

@@ -4,6 +4,7 @@ using CommerceServices.Platform.Events;
 using CommerceServices.Platform.Hosting;
 using CommerceServices.Protocol;
 using CommerceServices.Protocol.Keys;
+using CommerceServices.Protocol.Webhooks;
 
 namespace CommerceServices.Platform.Accounts;
 
@@ -73,7 +74,7 @@ public sealed class KeyPairService(PlatformDbContext db, AuditLog audit, KeyChan
             key.RevokedAt = now;
             key.ActiveSlot = null;
             audit.Record(accountId, AuditActions.KeyRevoked, actor, key.ApiKey, "deleted");
-            await outbox.AddAsync(EventTypes.KeyRevoked, accountId, key.Environment.ToName(), null, key.Id, KeyPairView.Of(key, now), now, cancellationToken: cancellationToken);
+            await outbox.AddAsync(WebhookEventTypes.KeyRevoked, accountId, key.Environment.ToName(), null, key.Id, KeyPairView.Of(key, now), now, cancellationToken: cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
             await changes.NotifyOtherNodesAsync(db, key.ApiKey, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
@@ -152,13 +153,13 @@ public sealed class KeyPairService(PlatformDbContext db, AuditLog audit, KeyChan
                         previous.ExpiresAt = now + grace;
                         audit.Record(accountId, AuditActions.KeyRolled, actor, previous.ApiKey,
                             $"replaced by {issued.ApiKey}; works until {previous.ExpiresAt:yyyy-MM-dd HH:mm:ss}Z");
-                        await outbox.AddAsync(EventTypes.KeyRolled, accountId, environment.ToName(), null, previous.Id, KeyPairView.Of(previous, now), now, cancellationToken: cancellationToken);
+                        await outbox.AddAsync(WebhookEventTypes.KeyRolled, accountId, environment.ToName(), null, previous.Id, KeyPairView.Of(previous, now), now, cancellationToken: cancellationToken);
                     }
                     else
                     {
                         previous.RevokedAt = now;
                         audit.Record(accountId, AuditActions.KeyRevoked, actor, previous.ApiKey, $"replaced by {issued.ApiKey}");
-                        await outbox.AddAsync(EventTypes.KeyRevoked, accountId, environment.ToName(), null, previous.Id, KeyPairView.Of(previous, now), now, cancellationToken: cancellationToken);
+                        await outbox.AddAsync(WebhookEventTypes.KeyRevoked, accountId, environment.ToName(), null, previous.Id, KeyPairView.Of(previous, now), now, cancellationToken: cancellationToken);
                     }
 
                     // Free the slot before taking it, so the unique index sees one active pair at every step.
@@ -168,7 +169,7 @@ public sealed class KeyPairService(PlatformDbContext db, AuditLog audit, KeyChan
                 db.KeyPairs.Add(issued);
                 audit.Record(accountId, issued.Origin == KeyOrigin.Uploaded ? AuditActions.KeyUploaded : AuditActions.KeyCreated,
                     actor, issued.ApiKey, environment.ToName());
-                await outbox.AddAsync(EventTypes.KeyCreated, accountId, environment.ToName(), null, issued.Id, KeyPairView.Of(issued, now), now, cancellationToken: cancellationToken);
+                await outbox.AddAsync(WebhookEventTypes.KeyCreated, accountId, environment.ToName(), null, issued.Id, KeyPairView.Of(issued, now), now, cancellationToken: cancellationToken);
                 await db.SaveChangesAsync(cancellationToken);
                 if (previous is not null)
                 {

@@ -11,7 +11,7 @@ public sealed class OutboxEvent
     /// <summary><c>evt_</c> and a time-ordered unique part; stable, the id a receiver de-duplicates by.</summary>
     public required string Id { get; init; }
 
-    /// <summary>Such as <c>payment.captured</c> (<see cref="EventTypes"/>).</summary>
+    /// <summary>Such as <c>payment.captured</c> (<see cref="CommerceServices.Protocol.Webhooks.WebhookEventTypes"/>: the types are the ones webhooks send).</summary>
     public required string Type { get; init; }
 
     public required string AccountId { get; init; }

@@ -6,6 +6,7 @@ using CommerceServices.Platform.Hosting;
 using CommerceServices.Platform.Services.Lifecycle;
 using CommerceServices.Protocol;
 using CommerceServices.Protocol.Registry;
+using CommerceServices.Protocol.Webhooks;
 using Microsoft.Extensions.Options;
 
 namespace CommerceServices.Platform.Registry;
@@ -333,7 +334,7 @@ public sealed partial class RegistryService(
 
         dataSpace.InstanceId = instanceId;
         audit.Record(accountId, AuditActions.DataSpaceBound, actor, detail: $"{dataSpace.Id} → instance {instanceId}");
-        await outbox.AddAsync(EventTypes.DataSpaceBound, accountId, dataSpace.Type.EventEnvironment(), dataSpace.Id, dataSpace.Id, DataSpaceViews.Of(dataSpace), time.GetUtcNow(), cancellationToken: cancellationToken);
+        await outbox.AddAsync(WebhookEventTypes.DataSpaceBound, accountId, dataSpace.Type.EventEnvironment(), dataSpace.Id, dataSpace.Id, DataSpaceViews.Of(dataSpace), time.GetUtcNow(), cancellationToken: cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return dataSpace;
@@ -426,7 +427,7 @@ public sealed partial class RegistryService(
         }
 
         audit.Record(accountId, AuditActions.DataSpaceReleased, actor, detail: $"{dataSpace.Id} from {previous}");
-        await outbox.AddAsync(EventTypes.DataSpaceReleased, accountId, dataSpace.Type.EventEnvironment(), dataSpace.Id, dataSpace.Id, DataSpaceViews.Of(dataSpace), time.GetUtcNow(), cancellationToken: cancellationToken);
+        await outbox.AddAsync(WebhookEventTypes.DataSpaceReleased, accountId, dataSpace.Type.EventEnvironment(), dataSpace.Id, dataSpace.Id, DataSpaceViews.Of(dataSpace), time.GetUtcNow(), cancellationToken: cancellationToken);
         await db.SaveChangesAsync(cancellationToken); // the change, its audit event and its event commit together
         await transaction.CommitAsync(cancellationToken);
         return dataSpace;

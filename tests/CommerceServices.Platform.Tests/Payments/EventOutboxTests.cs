@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using CommerceServices.Platform.Data;
 using CommerceServices.Platform.Events;
 using CommerceServices.Protocol.Payments;
+using CommerceServices.Protocol.Webhooks;
 using CommerceServices.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -36,7 +37,7 @@ public abstract class EventOutboxTests(PlatformFixture fixture)
 
         var events = await EventsAsync(id);
 
-        Assert.Equal([EventTypes.PaymentAuthorized, EventTypes.PaymentCaptured, EventTypes.PaymentRefunded, EventTypes.PaymentRefunded],
+        Assert.Equal([WebhookEventTypes.PaymentAuthorized, WebhookEventTypes.PaymentCaptured, WebhookEventTypes.PaymentRefunded, WebhookEventTypes.PaymentRefunded],
             events.Select(e => e.Type));
         Assert.Equal(answers, events.Select(e => e.Data));
         Assert.True(events.Zip(events.Skip(1)).All(p => p.First.Sequence < p.Second.Sequence));
@@ -62,8 +63,8 @@ public abstract class EventOutboxTests(PlatformFixture fixture)
         await merchant.PostAsync(dataSpace, $"/payments/v1/payments/{voided}/capture"); // refused: voided
         await merchant.PostAsync(dataSpace, $"/payments/v1/payments/{declined}/capture"); // refused: declined
 
-        Assert.Equal([EventTypes.PaymentDeclined], (await EventsAsync(declined)).Select(e => e.Type));
-        Assert.Equal([EventTypes.PaymentAuthorized, EventTypes.PaymentVoided], (await EventsAsync(voided)).Select(e => e.Type));
+        Assert.Equal([WebhookEventTypes.PaymentDeclined], (await EventsAsync(declined)).Select(e => e.Type));
+        Assert.Equal([WebhookEventTypes.PaymentAuthorized, WebhookEventTypes.PaymentVoided], (await EventsAsync(voided)).Select(e => e.Type));
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using CommerceServices.Platform.Events;
 using CommerceServices.Platform.Payments;
 using CommerceServices.Protocol;
 using CommerceServices.Protocol.Payments;
+using CommerceServices.Protocol.Webhooks;
 using CommerceServices.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -36,7 +37,7 @@ public abstract class PaymentConcurrencyTests(PlatformFixture fixture)
         Assert.Single((await Task.WhenAll(responses.Select(r => r.Content.ReadAsStringAsync()))).Distinct());
         var id = Assert.Single(await merchant.ListAsync(dataSpace))!["id"]!.GetValue<string>();
         Assert.Single(await ProcessorKeysAsync(id));
-        Assert.Equal([EventTypes.PaymentAuthorized], await EventTypesAsync(id));
+        Assert.Equal([WebhookEventTypes.PaymentAuthorized], await EventTypesAsync(id));
     }
 
     [Fact]
@@ -53,7 +54,7 @@ public abstract class PaymentConcurrencyTests(PlatformFixture fixture)
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         Assert.Single((await Task.WhenAll(responses.Select(r => r.Content.ReadAsStringAsync()))).Distinct());
         Assert.Single(await ProcessorKeysAsync(id, OperationKinds.Capture));
-        Assert.Equal([EventTypes.PaymentAuthorized, EventTypes.PaymentCaptured], await EventTypesAsync(id));
+        Assert.Equal([WebhookEventTypes.PaymentAuthorized, WebhookEventTypes.PaymentCaptured], await EventTypesAsync(id));
     }
 
     [Fact]
@@ -76,7 +77,7 @@ public abstract class PaymentConcurrencyTests(PlatformFixture fixture)
             Assert.Equal(1, (await ProcessorKeysAsync(id, OperationKinds.Capture)).Count + (await ProcessorKeysAsync(id, OperationKinds.Void)).Count);
             var status = winner["status"]!.GetValue<string>();
             Assert.Equal(status, (await (await merchant.GetAsync(dataSpace, $"/payments/v1/payments/{id}")).ReadNodeAsync())["status"]!.GetValue<string>());
-            Assert.Equal([EventTypes.PaymentAuthorized, status == PaymentStatuses.Captured ? EventTypes.PaymentCaptured : EventTypes.PaymentVoided],
+            Assert.Equal([WebhookEventTypes.PaymentAuthorized, status == PaymentStatuses.Captured ? WebhookEventTypes.PaymentCaptured : WebhookEventTypes.PaymentVoided],
                 await EventTypesAsync(id));
         }
     }
@@ -97,7 +98,7 @@ public abstract class PaymentConcurrencyTests(PlatformFixture fixture)
         var stored = await (await merchant.GetAsync(dataSpace, $"/payments/v1/payments/{id}")).ReadNodeAsync();
         Assert.Equal(900, stored["refundedAmount"]!.GetValue<long>());
         Assert.Equal(3, (await ProcessorKeysAsync(id, OperationKinds.Refund)).Count);
-        Assert.Equal(3, (await EventTypesAsync(id)).Count(t => t == EventTypes.PaymentRefunded));
+        Assert.Equal(3, (await EventTypesAsync(id)).Count(t => t == WebhookEventTypes.PaymentRefunded));
     }
 
     private async Task<List<string>> ProcessorKeysAsync(string paymentId, string kind = OperationKinds.Authorize)

@@ -4,6 +4,7 @@ using CommerceServices.Platform.Events;
 using CommerceServices.Platform.Payments;
 using CommerceServices.Protocol;
 using CommerceServices.Protocol.Payments;
+using CommerceServices.Protocol.Webhooks;
 using CommerceServices.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -73,7 +74,7 @@ public abstract class PaymentFaultTests(StorageProvider provider)
         var expected = kind == OperationKinds.Authorize ? PaymentStatuses.Authorized : PaymentStatuses.Captured;
         Assert.Equal(expected, (await node.PaymentAsync(paymentId))["status"]!.GetValue<string>());
         Assert.Single(await node.ProcessorOperationsAsync(paymentId, kind));
-        Assert.Single(await node.EventTypesAsync(paymentId), kind == OperationKinds.Authorize ? EventTypes.PaymentAuthorized : EventTypes.PaymentCaptured);
+        Assert.Single(await node.EventTypesAsync(paymentId), kind == OperationKinds.Authorize ? WebhookEventTypes.PaymentAuthorized : WebhookEventTypes.PaymentCaptured);
         await using var db = node.Database();
         Assert.Single(await db.Payments.AsNoTracking().Where(p => p.DataSpaceId == node.DataSpace).ToListAsync());
     }
@@ -121,9 +122,9 @@ public abstract class PaymentFaultTests(StorageProvider provider)
         Assert.Equal(expected == PaymentStatuses.Failed ? 0 : 1, done.Count);
         Assert.Single(await node.EventTypesAsync(paymentId), expected switch
         {
-            PaymentStatuses.Failed => EventTypes.PaymentFailed,
-            PaymentStatuses.Authorized => EventTypes.PaymentAuthorized,
-            _ => EventTypes.PaymentCaptured,
+            PaymentStatuses.Failed => WebhookEventTypes.PaymentFailed,
+            PaymentStatuses.Authorized => WebhookEventTypes.PaymentAuthorized,
+            _ => WebhookEventTypes.PaymentCaptured,
         });
 
         // The client's retry, whenever it comes, gets the answer the recovery worker stored.
@@ -165,7 +166,7 @@ public abstract class PaymentFaultTests(StorageProvider provider)
         Assert.Equal(PaymentStatuses.Captured, (await retry.ReadNodeAsync())["status"]!.GetValue<string>());
         Assert.Equal(await retry.Content.ReadAsStringAsync(), await again.Content.ReadAsStringAsync());
         Assert.Single(await ProcessorKeysAsync(platform, id, OperationKinds.Capture));
-        Assert.Single(await EventsAsync(platform, id), e => e == EventTypes.PaymentCaptured);
+        Assert.Single(await EventsAsync(platform, id), e => e == WebhookEventTypes.PaymentCaptured);
     }
 
     public static TheoryData<string> AnswerStoreFailures => new() { OperationKinds.Authorize, OperationKinds.Capture };
@@ -204,7 +205,7 @@ public abstract class PaymentFaultTests(StorageProvider provider)
         id ??= payment!["id"]!.GetValue<string>();
         Assert.Equal(kind == OperationKinds.Authorize ? PaymentStatuses.Authorized : PaymentStatuses.Captured, payment!["status"]!.GetValue<string>());
         Assert.Single(await ProcessorKeysAsync(platform, id, kind));
-        Assert.Single(await EventsAsync(platform, id), e => e == (kind == OperationKinds.Authorize ? EventTypes.PaymentAuthorized : EventTypes.PaymentCaptured));
+        Assert.Single(await EventsAsync(platform, id), e => e == (kind == OperationKinds.Authorize ? WebhookEventTypes.PaymentAuthorized : WebhookEventTypes.PaymentCaptured));
     }
 
     private static (string Path, object Body) Call(string kind, string? paymentId) => kind == OperationKinds.Authorize

@@ -6,6 +6,7 @@ using CommerceServices.Platform.Payments;
 using CommerceServices.Platform.Tests.Gateway;
 using CommerceServices.Protocol;
 using CommerceServices.Protocol.Payments;
+using CommerceServices.Protocol.Webhooks;
 using CommerceServices.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -156,7 +157,7 @@ public sealed class PaymentsUpgradeTests
         Assert.Equal(PaymentStatuses.Captured, (await takenOver.ReadNodeAsync())["status"]!.GetValue<string>());
         Assert.Equal(PaymentStatuses.Refunded, (await refunded.ReadNodeAsync())["status"]!.GetValue<string>());
         await using var check = new PlatformDbContext(options);
-        Assert.Equal([EventTypes.PaymentCaptured], await check.OutboxEvents.Where(e => e.SubjectId == "pay_old2").Select(e => e.Type).ToListAsync());
-        Assert.Equal([EventTypes.PaymentRefunded], await check.OutboxEvents.Where(e => e.SubjectId == "pay_old1").Select(e => e.Type).ToListAsync());
+        Assert.Equal([WebhookEventTypes.PaymentCaptured], await check.OutboxEvents.Where(e => e.SubjectId == "pay_old2").Select(e => e.Type).ToListAsync());
+        Assert.Equal([WebhookEventTypes.PaymentRefunded], await check.OutboxEvents.Where(e => e.SubjectId == "pay_old1").Select(e => e.Type).ToListAsync());
     }
 }

@@ -5,6 +5,7 @@ using CommerceServices.Platform.Events;
 using CommerceServices.Platform.Payments;
 using CommerceServices.Protocol;
 using CommerceServices.Protocol.Payments;
+using CommerceServices.Protocol.Webhooks;
 using CommerceServices.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -94,7 +95,7 @@ public sealed class SandboxProcessorTests
         Assert.Equal(PaymentStatuses.Failed, (await (await merchant.GetAsync(dataSpace, $"/payments/v1/payments/{id}")).ReadNodeAsync())["status"]!.GetValue<string>());
         Assert.Equal(0, await CountAsync(platform, id + "/"));
         await using var scope = platform.Services.CreateAsyncScope();
-        Assert.Equal([EventTypes.PaymentFailed], await scope.ServiceProvider.GetRequiredService<PlatformDbContext>().OutboxEvents
+        Assert.Equal([WebhookEventTypes.PaymentFailed], await scope.ServiceProvider.GetRequiredService<PlatformDbContext>().OutboxEvents
             .Where(e => e.SubjectId == id).Select(e => e.Type).ToListAsync());
     }
 

@@ -3,6 +3,7 @@ using CommerceServices.Platform.Events;
 using CommerceServices.Platform.Hosting;
 using CommerceServices.Protocol;
 using CommerceServices.Protocol.Payments;
+using CommerceServices.Protocol.Webhooks;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 
@@ -139,22 +140,22 @@ internal sealed class OutcomeRecorder(PlatformDbContext db, EventOutbox outbox, 
                 payment.ProcessorReference = result.ProcessorReference;
                 eventType = payment.Status switch
                 {
-                    PaymentStatuses.Authorized => EventTypes.PaymentAuthorized,
-                    PaymentStatuses.Declined => EventTypes.PaymentDeclined,
-                    _ => EventTypes.PaymentFailed,
+                    PaymentStatuses.Authorized => WebhookEventTypes.PaymentAuthorized,
+                    PaymentStatuses.Declined => WebhookEventTypes.PaymentDeclined,
+                    _ => WebhookEventTypes.PaymentFailed,
                 };
                 break;
             case OperationKinds.Capture when approved:
                 payment.Status = PaymentStatuses.Captured;
                 payment.CapturedAmount = operation.Amount;
-                eventType = EventTypes.PaymentCaptured;
+                eventType = WebhookEventTypes.PaymentCaptured;
                 break;
             case OperationKinds.Void when approved:
                 payment.Status = PaymentStatuses.Voided;
-                eventType = EventTypes.PaymentVoided;
+                eventType = WebhookEventTypes.PaymentVoided;
                 break;
             case OperationKinds.Refund when approved:
-                eventType = EventTypes.PaymentRefunded; // the amounts moved in RefundAsync
+                eventType = WebhookEventTypes.PaymentRefunded; // the amounts moved in RefundAsync
                 break;
         }
 
