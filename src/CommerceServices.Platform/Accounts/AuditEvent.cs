@@ -44,6 +44,10 @@ public static class AuditActions
     public const string DataSpaceReleased = "data_space.released";
     public const string DataSpaceCopied = "data_space.copied";
     public const string DataSpaceCloudIdRecorded = "data_space.cloud_id_recorded";
+    // Services behind the gateway, recorded under the platform's own account (AuditLog.PlatformAccountId).
+    public const string ServiceRegistered = "service.registered";
+    public const string ServiceChanged = "service.changed";
+    public const string ServiceRemoved = "service.removed";
     public const string ProjectRenamed = "project.renamed";
     public const string WebhookEndpointCreated = "webhook_endpoint.created";
     public const string WebhookEndpointUpdated = "webhook_endpoint.updated";

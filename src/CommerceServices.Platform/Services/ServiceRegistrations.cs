@@ -1,3 +1,4 @@
+using CommerceServices.Platform.Accounts;
 using CommerceServices.Platform.Data;
 using CommerceServices.Platform.Hosting;
 using CommerceServices.Protocol;
@@ -9,10 +10,11 @@ namespace CommerceServices.Platform.Services;
 /// <summary>
 /// Registering, changing and removing services (the management API and the CLI), and writing the configuration's
 /// services to the database at start. Each change commits with its announcement (<see cref="ServiceChangeFeed"/>), so
-/// every node routes the new list within moments; this node before it answers.
+/// every node routes the new list within moments; this node before it answers. Each change is in the audit log, under
+/// the platform's own account, with who made it.
 /// </summary>
 public sealed partial class ServiceRegistrations(
-    PlatformDbContext db, ServiceRegistry registry, IOptions<ServiceGatewayOptions> options, TimeProvider time,
+    PlatformDbContext db, ServiceRegistry registry, AuditLog audit, IOptions<ServiceGatewayOptions> options, TimeProvider time,
     ILogger<ServiceRegistrations> logger)
 {
     public async Task<IReadOnlyList<ServiceDefinition>> ListAsync(CancellationToken cancellationToken)
@@ -32,7 +34,7 @@ public sealed partial class ServiceRegistrations(
         return row is null ? NotFound(id) : row.ToDefinition();
     }
 
-    public async Task<Outcome<ServiceDefinition>> CreateAsync(ServiceRegistration? registration, CancellationToken cancellationToken)
+    public async Task<Outcome<ServiceDefinition>> CreateAsync(ServiceRegistration? registration, string actor, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var defined = ServiceRules.Define(registration, null, ServiceOrigins.Api, options.Value, now, now);
@@ -57,12 +59,13 @@ public sealed partial class ServiceRegistrations(
         }
 
         db.Set<RegisteredService>().Add(RegisteredService.From(service));
+        audit.Record(AuditLog.PlatformAccountId, AuditActions.ServiceRegistered, actor, detail: Describe(service), subject: service.Id);
         await CommitAsync(transaction, cancellationToken);
         LogRegistered(logger, service.Id, service.PathPrefix, service.Upstreams.Count);
         return service;
     }
 
-    public async Task<Outcome<ServiceDefinition>> UpdateAsync(string id, ServiceRegistration? registration, CancellationToken cancellationToken)
+    public async Task<Outcome<ServiceDefinition>> UpdateAsync(string id, ServiceRegistration? registration, string actor, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await LockServicesAsync(cancellationToken);
@@ -84,6 +87,7 @@ public sealed partial class ServiceRegistrations(
         }
 
         row.Value.Apply(defined.Value!);
+        audit.Record(AuditLog.PlatformAccountId, AuditActions.ServiceChanged, actor, detail: Describe(defined.Value!), subject: id);
         await CommitAsync(transaction, cancellationToken);
         LogChanged(logger, id);
         return defined.Value!;
@@ -93,7 +97,7 @@ public sealed partial class ServiceRegistrations(
     /// Removes a service: its route goes, and so do the entitlements to it (they would otherwise come back with a new
     /// service of the same id). Data it keeps in data spaces is its own and stays with it.
     /// </summary>
-    public async Task<Outcome<ServiceDefinition>> DeleteAsync(string id, CancellationToken cancellationToken)
+    public async Task<Outcome<ServiceDefinition>> DeleteAsync(string id, string actor, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var row = await Writable(id, cancellationToken);
@@ -103,6 +107,7 @@ public sealed partial class ServiceRegistrations(
         }
 
         db.Set<RegisteredService>().Remove(row.Value!);
+        audit.Record(AuditLog.PlatformAccountId, AuditActions.ServiceRemoved, actor, detail: Describe(row.Value!.ToDefinition()), subject: id);
         await CommitAsync(transaction, cancellationToken);
         LogRemoved(logger, id);
         return row.Value!.ToDefinition();
@@ -226,6 +231,9 @@ public sealed partial class ServiceRegistrations(
             await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtext('commerce_services'))", cancellationToken);
         }
     }
+
+    private static string Describe(ServiceDefinition service) =>
+        $"{service.Id}: {service.Name} at {service.PathPrefix} to {string.Join(", ", service.Upstreams.Select(u => u.AbsoluteUri))}";
 
     private async Task CommitAsync(Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction transaction, CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using CommerceServices.Platform.Hosting;
+using CommerceServices.Platform.Hosting.Operator;
 using CommerceServices.Platform.Portal.Authorization;
 using CommerceServices.Platform.Services.Forwarding;
 using CommerceServices.Platform.Services.Tokens;
@@ -44,19 +45,19 @@ public static class ServicesApi
         (await registrations.GetAsync(id, ct)).ToOk(s => ViewOf(s, health));
 
     private static async Task<Results<Created<RegisteredServiceView>, ProblemHttpResult>> Create(
-        ServiceRegistration? registration, ServiceRegistrations registrations, ServiceHealth health, CancellationToken ct)
+        HttpContext http, ServiceRegistration? registration, ServiceRegistrations registrations, ServiceHealth health, CancellationToken ct)
     {
-        var outcome = await registrations.CreateAsync(registration, ct);
+        var outcome = await registrations.CreateAsync(registration, http.Actor(), ct);
         return outcome.Error is { } error ? Problems.Of(error) : TypedResults.Created($"/api/v1/services/{outcome.Value!.Id}", ViewOf(outcome.Value, health));
     }
 
     private static async Task<Results<Ok<RegisteredServiceView>, ProblemHttpResult>> Update(
-        string id, ServiceRegistration? registration, ServiceRegistrations registrations, ServiceHealth health, CancellationToken ct) =>
-        (await registrations.UpdateAsync(id, registration, ct)).ToOk(s => ViewOf(s, health));
+        HttpContext http, string id, ServiceRegistration? registration, ServiceRegistrations registrations, ServiceHealth health, CancellationToken ct) =>
+        (await registrations.UpdateAsync(id, registration, http.Actor(), ct)).ToOk(s => ViewOf(s, health));
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, ServiceRegistrations registrations, CancellationToken ct)
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(HttpContext http, string id, ServiceRegistrations registrations, CancellationToken ct)
     {
-        var outcome = await registrations.DeleteAsync(id, ct);
+        var outcome = await registrations.DeleteAsync(id, http.Actor(), ct);
         return outcome.Error is { } error ? Problems.Of(error) : TypedResults.NoContent();
     }
 

@@ -285,6 +285,62 @@ public sealed class OperatorConsoleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnAdmin_RegistersAndRemovesAServiceInTheConsole_EveryGatewayRoutesIt_AndBothChangesAreAudited()
+    {
+        var (admin, email) = await OperatorSession.NewAsync(_host, "admin");
+        var id = $"svc-{Guid.NewGuid():N}"[..20];
+        var fields = new Dictionary<string, string>
+        {
+            ["id"] = id, ["name"] = "Reviews", ["pathPrefix"] = $"/{id}/v1", ["upstreams"] = "http://127.0.0.1:9\nhttp://127.0.0.1:10",
+            ["dataSpace"] = "optional", ["timeoutSeconds"] = "5", ["healthPath"] = "",
+        };
+
+        using (var refused = await admin.PostAsync("/operator/services", "/operator/services",
+                   new Dictionary<string, string>(fields) { ["pathPrefix"] = "/payments/v1/x" }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode); // a prefix the platform keeps: the page says why
+            var why = await refused.Content.ReadAsStringAsync();
+            Assert.Contains("invalid_request", why, StringComparison.Ordinal);
+            Assert.Contains("Register the service", why, StringComparison.Ordinal); // the form again, to correct
+        }
+
+        using (var registered = await admin.PostAsync("/operator/services", "/operator/services", fields))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, registered.StatusCode);
+        }
+
+        var page = await admin.PageAsync("/operator/services");
+        Assert.Contains($"id=\"service-{id}\"", page, StringComparison.Ordinal);
+        Assert.Contains("http://127.0.0.1:9/", page, StringComparison.Ordinal);
+        Assert.Contains($"/operator/services/{id}/remove", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("/operator/services/payments/remove", page, StringComparison.Ordinal); // built in: not removable
+        var service = await _host.Management.GetFromJsonAsync<JsonObject>($"/api/v1/services/{id}");
+        Assert.Equal($"/{id}/v1", service!["pathPrefix"]!.GetValue<string>());
+        Assert.Equal(2, service["upstreams"]!.AsArray().Count);
+
+        var confirm = await admin.PageAsync($"/operator/services/{id}/remove");
+        Assert.Contains("404 not_found", confirm, StringComparison.Ordinal);
+        using (var removed = await admin.PostAsync($"/operator/services/{id}/remove", $"/operator/services/{id}/remove"))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, removed.StatusCode);
+        }
+
+        using (var gone = await _host.Management.GetAsync($"/api/v1/services/{id}"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        }
+
+        var audit = await _host.Management.GetFromJsonAsync<JsonObject>($"/api/v1/audit?object={id}");
+        var actions = audit!["events"]!.AsArray().Select(e => (e!["action"]!.GetValue<string>(), e["actor"]!.GetValue<string>())).ToList();
+        Assert.Equal([("service.removed", $"operator:{email}"), ("service.registered", $"operator:{email}")], actions);
+
+        var (support, _) = await OperatorSession.NewAsync(_host, "support");
+        Assert.DoesNotContain("Register the service", await support.PageAsync("/operator/services"), StringComparison.Ordinal);
+        using var readOnly = await support.PostAsync("/operator/services", "/operator/services", fields);
+        Assert.Equal(HttpStatusCode.Forbidden, readOnly.StatusCode);
+    }
+
+    [Fact]
     public async Task TheAuditSearch_PagesNewestFirstByCursor_AndTheExportStreamsEveryMatch()
     {
         var (accountId, _, _) = await PortalSession.NewUserAsync(_host);

@@ -54,7 +54,8 @@ internal static class ConsoleEndpoints
         pages.MapGet("/traffic", TrafficAsync);
         pages.MapGet("/audit", AuditAsync);
         pages.MapGet("/audit/export", ExportAsync);
-        pages.MapGet("/services", ServicesAsync);
+        pages.MapGet("/services", (HttpContext http, CancellationToken ct) => ServicesAsync(http, null, ct));
+        pages.MapGet("/services/{serviceId}/remove", ConfirmRemoveServiceAsync);
         pages.MapGet("/webhooks", async (HttpContext http, Webhooks.WebhookEndpointService webhooks, CancellationToken ct) =>
             Page<WebhooksPage>(http, "Webhooks", await webhooks.OverviewAsync(100, ct)));
         pages.MapGet("/operators", OperatorsAsync);
@@ -67,6 +68,8 @@ internal static class ConsoleEndpoints
         changes.MapPost("/accounts/{accountId}/keys/roll/{environment}", RollKeyAsync);
         changes.MapPost("/accounts/{accountId}/invitations", InviteUserAsync);
         changes.MapPost("/operators/invitations", InviteOperatorAsync);
+        changes.MapPost("/services", RegisterServiceAsync);
+        changes.MapPost("/services/{serviceId}/remove", RemoveServiceAsync);
         changes.MapPost("/operators/{operatorId}/disable", DisableOperatorAsync);
         changes.MapPost("/operators/{operatorId}/reset-second-factor", ResetSecondFactorAsync);
     }
@@ -441,9 +444,11 @@ internal static class ConsoleEndpoints
         return Results.Empty;
     }
 
-    private static async Task<IResult> ServicesAsync(HttpContext http, AccountService accounts, ServiceRegistry registry, ServiceHealth health,
-        CancellationToken ct)
+    private static async Task<IResult> ServicesAsync(HttpContext http, PlatformError? error, CancellationToken ct)
     {
+        var accounts = http.RequestServices.GetRequiredService<AccountService>();
+        var registry = http.RequestServices.GetRequiredService<ServiceRegistry>();
+        var health = http.RequestServices.GetRequiredService<ServiceHealth>();
         var counts = await accounts.EntitlementCountsAsync(ct);
         var rows = new List<ServiceRow>();
         foreach (var service in registry.All)
@@ -457,7 +462,61 @@ internal static class ConsoleEndpoints
             rows.Add(new ServiceRow(service, kind, where, state, counts.GetValueOrDefault(service.Id), await accounts.EntitledAsync(service.Id, 20, ct)));
         }
 
-        return Page<ServicesPage>(http, "Services", new ServicesPageModel(rows));
+        return Page<ServicesPage>(http, "Services", new ServicesPageModel(rows), error: error);
+    }
+
+    private static async Task<IResult> RegisterServiceAsync(HttpContext http, ServiceRegistrations registrations, CancellationToken ct)
+    {
+        var form = await http.Request.ReadFormAsync(ct);
+        var registration = new ServiceRegistration(
+            Blank(Field(form, "id")), Blank(Field(form, "name")), Blank(Field(form, "pathPrefix")),
+            (Field(form, "upstreams") ?? "").Split(['\n', '\r', ' ', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            Blank(Field(form, "dataSpace")),
+            form.TryGetValue("environments", out var environments) ? environments.Where(e => !string.IsNullOrEmpty(e)).Select(e => e!).ToList() : null,
+            Blank(Field(form, "lifecycleUrl")),
+            int.TryParse(Field(form, "timeoutSeconds"), CultureInfo.InvariantCulture, out var timeout) ? timeout : null,
+            Blank(Field(form, "healthPath")),
+            int.TryParse(Field(form, "maxConcurrentRequests"), CultureInfo.InvariantCulture, out var concurrent) ? concurrent : null);
+        var outcome = await registrations.CreateAsync(registration, Actor(http), ct);
+        if (outcome.Error is { } error)
+        {
+            return await ServicesAsync(http, error, ct);
+        }
+
+        SetNotice(http, $"{outcome.Value!.Name} is registered at {outcome.Value.PathPrefix}; grant it to the accounts that may call it.");
+        return TypedResults.Redirect(OperatorConsoleExtensions.PathBase + "/services");
+    }
+
+    private static async Task<IResult> ConfirmRemoveServiceAsync(HttpContext http, string serviceId, ServiceRegistry registry, AccountService accounts,
+        CancellationToken ct)
+    {
+        if (registry.Find(serviceId) is not { } service)
+        {
+            return NotFound(http, $"There is no service '{serviceId}'.");
+        }
+
+        var entitled = (await accounts.EntitlementCountsAsync(ct)).GetValueOrDefault(service.Id);
+        return Page<ConfirmPage>(http, "Remove a service", new ConfirmPageModel(
+            $"Remove {service.Name}?",
+            $"{OperatorConsoleExtensions.PathBase}/services/{service.Id}/remove",
+            [
+                $"Calls to {service.PathPrefix} are answered 404 not_found by both gateways, on every node, at once.",
+                $"The entitlements of {entitled:N0} account(s) to '{service.Id}' are removed with it.",
+                "What the service keeps in data spaces stays with the service; the platform no longer asks it for holdings, copies or deletes.",
+            ],
+            $"Remove {service.Name}", $"{OperatorConsoleExtensions.PathBase}/services", new Dictionary<string, string>()));
+    }
+
+    private static async Task<IResult> RemoveServiceAsync(HttpContext http, string serviceId, ServiceRegistrations registrations, CancellationToken ct)
+    {
+        var outcome = await registrations.DeleteAsync(serviceId, Actor(http), ct);
+        if (outcome.Error is { } error)
+        {
+            return await ServicesAsync(http, error, ct);
+        }
+
+        SetNotice(http, $"{outcome.Value!.Name} is removed.");
+        return TypedResults.Redirect(OperatorConsoleExtensions.PathBase + "/services");
     }
 
     private static async Task<IResult> OperatorsAsync(HttpContext http, OperatorService operators, CancellationToken ct) =>
