@@ -1,10 +1,12 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using CommerceServices.Connector;
 using CommerceServices.Platform.Observability;
 using CommerceServices.Protocol;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Trace;
@@ -82,7 +84,88 @@ public sealed partial class TraceAcrossHostsTests
         Assert.Contains(all.Values, s => s.Source.Name == PlatformTracing.SourceName && s.DisplayName == "payments.capture");
     }
 
-    private static async Task ConnectAsync(PlatformHost platform, StorefrontHost shop)
+    /// <summary>
+    /// The same for a service that runs as its own process: a product page's "Customers also bought" is one trace from
+    /// the shop through the gateway's forward to the recommendations service and its database. The service exports over
+    /// OTLP (the standard variables) to a stand-in collector that keeps what it is sent.
+    /// </summary>
+    [Fact]
+    public async Task AProductPage_IsOneTrace_FromTheShopThroughTheGatewaysForwardToTheRecommendationsServiceAndItsDatabase()
+    {
+        var collected = new System.Collections.Concurrent.ConcurrentQueue<byte[]>();
+        var collectorBuilder = WebApplication.CreateSlimBuilder();
+        collectorBuilder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var collector = collectorBuilder.Build();
+        collector.MapPost("/v1/traces", async (Microsoft.AspNetCore.Http.HttpRequest request) =>
+        {
+            using var body = new MemoryStream();
+            await request.Body.CopyToAsync(body);
+            collected.Enqueue(body.ToArray());
+            return Microsoft.AspNetCore.Http.Results.Ok();
+        });
+        collector.MapPost("/v1/metrics", () => Microsoft.AspNetCore.Http.Results.Ok());
+        collector.MapPost("/v1/logs", () => Microsoft.AspNetCore.Http.Results.Ok());
+        await collector.StartAsync();
+
+        var platformSpans = new Spans();
+        var shopSpans = new Spans();
+        await using var platform = await PlatformHost.StartAsync(configure: builder => platformSpans.RecordIn(builder));
+        await using var service = await ServiceProcess.StartAsync(Directory.CreateTempSubdirectory("cs-recommendations-").FullName, platform.PortalUrl,
+            settings: new Dictionary<string, string?>
+            {
+                ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.Urls.First(),
+                ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+                ["OTEL_BSP_SCHEDULE_DELAY"] = "100",
+            });
+        using (var registered = await platform.Management.PostAsJsonAsync("api/v1/services", new
+               {
+                   id = "recommendations", name = "Recommendations", pathPrefix = "/recommendations/v1", upstreams = new[] { service.Url.AbsoluteUri },
+                   dataSpace = "required", lifecycleUrl = service.LifecycleUrl.AbsoluteUri,
+               }))
+        {
+            Assert.True(registered.IsSuccessStatusCode, await registered.Content.ReadAsStringAsync());
+        }
+
+        await using var shop = await StorefrontHost.StartAsync(platform, configure: builder => shopSpans.RecordIn(builder));
+        var merchant = await ConnectAsync(platform, shop);
+        (await platform.Management.PutAsync($"api/v1/accounts/{merchant}/entitlements/recommendations", null)).EnsureSuccessStatusCode();
+
+        using var browser = new HttpClient { BaseAddress = shop.Url };
+        using (var product = await browser.GetAsync("/products/mug"))
+        {
+            Assert.Equal(HttpStatusCode.OK, product.StatusCode);
+        }
+
+        var page = await shopSpans.WaitForAsync(s => s.Kind == ActivityKind.Server && s.DisplayName == "GET /products/{id}");
+        var trace = page.TraceId;
+        var all = platformSpans.Of(trace).Concat(shopSpans.Of(trace)).DistinctBy(s => s.SpanId).ToDictionary(s => s.SpanId);
+
+        // In the platform: the gateway's server span on the sandbox listener, its steps, and the forward to the service,
+        // under which YARP's call to the upstream goes out; all below the shop's call from the product page.
+        var forward = await platformSpans.WaitForAsync(s => s.TraceId == trace && s.DisplayName == PlatformTracing.Forward);
+        all[forward.SpanId] = forward;
+        Assert.Equal("recommendations", forward.GetTagItem(PlatformTracing.ServiceId));
+        var gateway = Ancestor(all, forward, a => a.Kind == ActivityKind.Server && Port(a) == platform.SandboxGatewayUrl.Port);
+        Assert.Contains(all.Values, s => s.DisplayName == PlatformTracing.Authenticate && s.ParentSpanId == gateway.SpanId);
+        Assert.Same(page, Ancestor(all, gateway, a => a.SpanId == page.SpanId));
+
+        // In the service's process: its spans of the same trace reached the collector — its server span and its database
+        // statement (the trace id is 16 raw bytes in the protobuf, next to each span's names).
+        var traceBytes = Convert.FromHexString(trace.ToHexString());
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        bool Exported(string name) => collected.Any(b => Contains(b, traceBytes) && Contains(b, System.Text.Encoding.UTF8.GetBytes(name)));
+        while (!(Exported("also-bought") && Exported("sqlite")) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.True(Exported("also-bought"), $"The service exported {collected.Count} batches; none holds its server span of trace {trace}.");
+        Assert.True(Exported("sqlite"), $"The service exported {collected.Count} batches; none holds a database span of trace {trace}.");
+    }
+
+    private static bool Contains(byte[] haystack, ReadOnlySpan<byte> needle) => haystack.AsSpan().IndexOf(needle) >= 0;
+
+    private static async Task<string> ConnectAsync(PlatformHost platform, StorefrontHost shop)
     {
         var merchant = await Merchant.CreateAsync(platform);
         var (apiKey, privateKey) = await merchant.NewKeyAsync("sandbox");
@@ -93,6 +176,7 @@ public sealed partial class TraceAcrossHostsTests
             Environment = GatewayEnvironment.Sandbox, ApiKey = apiKey, PrivateKeyPem = privateKey, DataSpaceId = dataSpace,
         });
         Assert.True(configured.Success, configured.Message);
+        return merchant.AccountId;
     }
 
     private static async Task<string> FormTokenAsync(HttpClient browser, string page)

@@ -15,6 +15,11 @@ internal sealed partial class DeliveryRecorder(
 {
     private static readonly TimeSpan LongestRetryAfter = TimeSpan.FromDays(1);
 
+    // When this node last saw each endpoint come back after being down. An attempt that began before that and failed
+    // (it was on its way while the receiver was still away) is tried again at once, not at its next retry, which may be
+    // hours off: the endpoint is back, and that attempt only lost a race with its return.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _backAt = new(StringComparer.Ordinal);
+
     private RetrySchedule Schedule => new(options.Value.Schedule);
 
     public async Task RecordAsync(IReadOnlyList<AttemptResult> results, CancellationToken cancellationToken)
@@ -27,6 +32,13 @@ internal sealed partial class DeliveryRecorder(
         var now = time.GetUtcNow();
         using var writer = await writeGate.EnterAsync(db, cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // Endpoints that are down and answer again in this very batch: their failures that began before are late too.
+        var succeeded = results.Where(r => r.Succeeded).Select(r => r.Delivery.EndpointId).Distinct().ToList();
+        var comingBack = succeeded.Count == 0 ? [] : await db.WebhookEndpoints.AsNoTracking()
+            .Where(e => succeeded.Contains(e.Id) && e.ConsecutiveFailures >= options.Value.CircuitThreshold).Select(e => e.Id)
+            .ToListAsync(cancellationToken);
+        var succeededAt = results.Where(r => r.Succeeded && comingBack.Contains(r.Delivery.EndpointId)).GroupBy(r => r.Delivery.EndpointId)
+            .ToDictionary(g => g.Key, g => g.Min(r => r.At + r.Duration), StringComparer.Ordinal);
         foreach (var result in results)
         {
             var delivery = result.Delivery;
@@ -63,6 +75,11 @@ internal sealed partial class DeliveryRecorder(
                 DateTimeOffset? next = result.Gone ? null
                     : result.RetryAfter is { } wait ? finishedAt + (wait < LongestRetryAfter ? wait : LongestRetryAfter)
                     : schedule.NextAfter(delivery.Id, delivery.FirstAttemptAt ?? result.At, finishedAt);
+                if (next > finishedAt && result.RetryAfter is null && BeganBeforeTheEndpointWasBack(delivery.EndpointId, result.At, succeededAt))
+                {
+                    next = finishedAt;
+                }
+
                 var error = result.Gone ? "HTTP 410: the receiver says the endpoint is gone; the endpoint is disabled" : result.Error;
                 updated = next is { } due
                     ? await row.ExecuteUpdateAsync(s => s
@@ -117,6 +134,7 @@ internal sealed partial class DeliveryRecorder(
                 .SetProperty(e => e.ProbeAt, (DateTimeOffset?)null), cancellationToken);
             if (recovered == 1)
             {
+                _backAt[endpointId] = now;
                 // Back after being down: what waited for it (held back, or retrying later) goes now.
                 var released = await db.WebhookDeliveries
                     .Where(d => d.EndpointId == endpointId && d.State == DeliveryStates.Pending && d.LeaseToken == null && d.NextAttemptAt > now)
@@ -173,6 +191,10 @@ internal sealed partial class DeliveryRecorder(
             LogEndpointDisabled(logger, target.Id, why);
         }
     }
+
+    private bool BeganBeforeTheEndpointWasBack(string endpointId, DateTimeOffset began, Dictionary<string, DateTimeOffset> backInThisBatch) =>
+        (_backAt.TryGetValue(endpointId, out var back) && began < back)
+        || (backInThisBatch.TryGetValue(endpointId, out var backNow) && began < backNow);
 
     /// <summary>Closes deliveries whose last retry is past while their endpoint held them back, and deletes old attempts.</summary>
     public async Task HousekeepAsync(CancellationToken cancellationToken)
