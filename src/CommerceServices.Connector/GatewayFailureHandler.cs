@@ -14,13 +14,17 @@ internal sealed class GatewayFailureHandler(IOptions<CommerceServicesConnectorOp
 {
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutRejectedException e) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new HttpRequestException($"The gateway did not answer within {e.Timeout.TotalSeconds:0.#} seconds.", e);
+            // The whole call's time is what ran out when it is spent, even if an attempt's own timeout fired at the
+            // same moment (the retry then stops, and the attempt's exception is the one that comes out).
+            var timeout = System.Diagnostics.Stopwatch.GetElapsedTime(started) >= options.Value.TotalTimeout ? options.Value.TotalTimeout : e.Timeout;
+            throw new HttpRequestException($"The gateway did not answer within {timeout.TotalSeconds:0.#} seconds.", e);
         }
         catch (BrokenCircuitException e)
         {
