@@ -18,13 +18,13 @@
 #      throughput and CPU per call of the traced platform against the untraced one. BENCH_TRACES_SAMPLER (and
 #      BENCH_TRACES_SAMPLER_ARG) give the traced platform another sampler, e.g. always_on, to see what sampling saves.
 #
-#   bench/gateway.sh [seconds-per-round=3] [rounds=10] [connections=32]     BENCH_QUICK=1: 1-s rounds, 2 of them
+#   bench/gateway.sh [seconds-per-round=3] [rounds=10] [connections=32]     BENCH_QUICK=1: one 1-s round, no warm-up
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib/results.sh
 source bench/lib/platform.sh
 seconds=${1:-3}; rounds=${2:-10}; connections=${3:-32}; tokens=30000
-if [[ $BENCH_QUICK == 1 ]]; then seconds=1; rounds=2; tokens=3000; fi
+if [[ $BENCH_QUICK == 1 ]]; then seconds=1; rounds=1; tokens=1000; fi
 trap bench_cleanup EXIT
 
 # One core for the platform, the other for wrk, when there are two; on one core they share it.
@@ -60,7 +60,7 @@ measure() {
   after=$(bench_cpu_us "$BENCH_PLATFORM_PID")
   echo "$rate $(echo "($after - $before) / $(cat "$BENCH_WORK/requests")" | bc -l)"
 }
-warmups=2; [[ $BENCH_QUICK == 1 ]] && warmups=1
+warmups=2; [[ $BENCH_QUICK == 1 ]] && warmups=0
 for _ in $(seq "$warmups"); do # warm-up: tiered JIT and PGO settle over the first seconds
   WRK_SECONDS=$((seconds + 1)) wrk1 "$anonymous" "${headers[@]}" >/dev/null
   WRK_SECONDS=$((seconds + 1)) wrk1 "$ping" "${headers[@]}" >/dev/null

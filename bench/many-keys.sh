@@ -7,7 +7,7 @@
 #   - the platform's resident memory do after every stored key has called once (each sent with the token "x.y.z": the
 #     gateway looks the key up and caches it, then refuses the token as malformed — no RSA work, so the run is about
 #     the key cache), against the memory after the 10,000.
-# BENCH_QUICK=1: 4,000 keys, 300 called, 1-s rounds (proves the script works; no bar is judged).
+# BENCH_QUICK=1: 1,000 keys, 200 called, one 1-s round (proves the script works; no bar is judged).
 # BENCH_PRIMES=file keeps the seeder's primes between runs (708 RSA-2048 key generations for 1,000,000 keys).
 # DISTINCT_KEYS=n: only the first n stored keys call once for the memory figure (default: all of them; on a busy
 # 2-core machine a miss costs about 1.5 ms of server CPU, mostly parsing the RSA public key, so 1,000,000 take minutes).
@@ -21,7 +21,7 @@ trap bench_cleanup EXIT
 
 storages=${1:-sqlite postgres}
 if [[ $BENCH_QUICK == 1 ]]; then
-  count=4000; called=300; fresh=100; seconds=1; rounds=2; warmup=1
+  count=1000; called=200; fresh=50; seconds=1; rounds=1; warmup=1
 else
   count=1000000; called=10000; fresh=1000; seconds=${2:-3}; rounds=${3:-8}; warmup=5
 fi

@@ -13,13 +13,13 @@
 # Throughput: many connections; the result is the median of per-round ratios. Bar: >= 0.50.
 # Added latency: one connection, p50 forwarded minus p50 direct, median over rounds. Bar: <= 0.5 ms.
 #
-#   bench/proxy.sh [seconds-per-round=3] [rounds=8] [connections=32]     BENCH_QUICK=1: 1-s rounds, 2 of them
+#   bench/proxy.sh [seconds-per-round=3] [rounds=8] [connections=32]     BENCH_QUICK=1: one 1-s round, no warm-up
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib/results.sh
 source bench/lib/platform.sh
 seconds=${1:-3}; rounds=${2:-8}; connections=${3:-32}
-if [[ $BENCH_QUICK == 1 ]]; then seconds=1; rounds=2; fi
+if [[ $BENCH_QUICK == 1 ]]; then seconds=1; rounds=1; fi
 upstream_pid= reuse_pid=
 cleanup() {
   [[ -z $upstream_pid ]] || kill "$upstream_pid" 2>/dev/null || true
@@ -87,7 +87,7 @@ p50() {
   awk '/^ +50%/ {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); print v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v); print v} else {sub(/s$/,"",v); print v*1000}}' <<<"$out"
 }
 
-warmups=2; [[ $BENCH_QUICK == 1 ]] && warmups=1
+warmups=2; [[ $BENCH_QUICK == 1 ]] && warmups=0
 for _ in $(seq "$warmups"); do
   WRK_CONNECTIONS=$connections WRK_SECONDS=$((seconds + 1)) wrk1 "$direct" >/dev/null
   WRK_CONNECTIONS=$connections WRK_SECONDS=$((seconds + 1)) wrk1 "$forwarded" "${headers[@]}" >/dev/null

@@ -18,9 +18,12 @@ export BENCH_RESULTS=$out/results.jsonl
 export BENCH_CONFIGURATION=${BENCH_CONFIGURATION:-Release}
 rm -f "$BENCH_RESULTS"
 
-dotnet build src/CommerceServices.Platform -c "$BENCH_CONFIGURATION" -nologo -v quiet -clp:ErrorsOnly >&2 &&
-  dotnet build bench/CommerceServices.LoadTool -c "$BENCH_CONFIGURATION" -nologo -v quiet -clp:ErrorsOnly >&2 &&
-  dotnet build bench/CommerceServices.Benchmarks -c "$BENCH_CONFIGURATION" -nologo -v quiet -clp:ErrorsOnly >&2 || { echo "build failed" >&2; exit 1; }
+# BENCH_BUILT=1: the caller has just built the solution in $BENCH_CONFIGURATION (the test command does).
+if [[ ${BENCH_BUILT:-0} != 1 ]]; then
+  dotnet build src/CommerceServices.Platform -c "$BENCH_CONFIGURATION" -nologo -v quiet -clp:ErrorsOnly >&2 &&
+    dotnet build bench/CommerceServices.LoadTool -c "$BENCH_CONFIGURATION" -nologo -v quiet -clp:ErrorsOnly >&2 &&
+    dotnet build bench/CommerceServices.Benchmarks -c "$BENCH_CONFIGURATION" -nologo -v quiet -clp:ErrorsOnly >&2 || { echo "build failed" >&2; exit 1; }
+fi
 export BENCH_BUILT=1
 
 failed=()

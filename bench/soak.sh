@@ -7,10 +7,14 @@
 #
 #   bench/soak.sh [seconds=600]        exits non-zero when any error was seen
 #
+# SOAK_PAUSE=seconds: each worker waits that long after each of its requests (default 0: as fast as curl goes). The
+# test command's 60-second soak uses a pause, so that it checks the answers over time without taking both cores from
+# the tests running beside it.
 # CLUSTER_DIR, NODES, PLATFORM_DLL and NODE_ARGS are passed on to deploy/local-cluster.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-600}
+pause=${SOAK_PAUSE:-0}
 export CLUSTER_DIR=${CLUSTER_DIR:-$(mktemp -d)/cluster}
 work=$(mktemp -d)
 cleanup() {
@@ -63,6 +67,7 @@ check() { # worker expected-status curl-args... ; appends to the worker's log
   status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$@" || true)
   echo "$status" >>"$work/status/$worker"
   if [[ $status != "$expected" ]]; then echo "$(date +%T) $worker: $status (expected $expected) $*" >>"$work/errors.log"; fi
+  if [[ $pause != 0 ]]; then sleep "$pause"; fi
 }
 gateway_worker() { # name
   local token="" signed=-1000

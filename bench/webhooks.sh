@@ -12,14 +12,14 @@
 # starts again: the platform's probe notices it and sends everything that waited. The rate is the distinct deliveries
 # over the time from the first to the last arrival after the return.
 #
-#   bench/webhooks.sh [events=10000]         BENCH_QUICK=1: 200 events, to prove it runs
+#   bench/webhooks.sh [events=10000]         BENCH_QUICK=1: 100 events, to prove it runs
 #   BENCH_WEBHOOKS_STORAGE=postgres          one storage only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib/results.sh
 source bench/lib/platform.sh
 events=${1:-10000}
-[[ $BENCH_QUICK == 1 ]] && events=200
+[[ $BENCH_QUICK == 1 ]] && events=100
 root=$BENCH_WORK
 receiver_pid=
 cleanup() {

@@ -17,7 +17,8 @@ dir=${CLUSTER_DIR:-$repo/artifacts/cluster}
 nodes=${NODES:-3}
 
 log() { printf '==> %s\n' "$*" >&2; }
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+# A free loopback port outside the ephemeral range (deploy/free_port.py): nothing else is handed it meanwhile.
+port() { python3 "$repo/deploy/free_port.py"; }
 as_postgres() { if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
 install_missing() {

@@ -30,4 +30,5 @@ PY
 bench_median() { sort -g | awk '{v[NR]=$1} END {if (NR == 0) exit 1; print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
 
 # a free TCP port on 127.0.0.1
-bench_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+# A free loopback port outside the ephemeral range, which connections and port-0 listeners of other processes use.
+bench_port() { python3 deploy/free_port.py; }

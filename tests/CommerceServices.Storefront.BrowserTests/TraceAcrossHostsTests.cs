@@ -159,8 +159,11 @@ public sealed partial class TraceAcrossHostsTests
             await Task.Delay(100);
         }
 
-        Assert.True(Exported("also-bought"), $"The service exported {collected.Count} batches; none holds its server span of trace {trace}.");
-        Assert.True(Exported("sqlite"), $"The service exported {collected.Count} batches; none holds a database span of trace {trace}.");
+        // On failure: what each batch held, and what the service printed (an export it gave up on says so there).
+        string Batches() => string.Join("; ", collected.Select((b, i) =>
+            $"#{i}: {b.Length} bytes, trace {(Contains(b, traceBytes) ? "yes" : "no")}, sqlite {(Contains(b, "sqlite"u8) ? "yes" : "no")}, also-bought {(Contains(b, "also-bought"u8) ? "yes" : "no")}"));
+        Assert.True(Exported("also-bought"), $"The service exported {collected.Count} batches; none holds its server span of trace {trace}. {Batches()}\n{service.Output}");
+        Assert.True(Exported("sqlite"), $"The service exported {collected.Count} batches; none holds a database span of trace {trace}. {Batches()}\n{service.Output}");
     }
 
     private static bool Contains(byte[] haystack, ReadOnlySpan<byte> needle) => haystack.AsSpan().IndexOf(needle) >= 0;

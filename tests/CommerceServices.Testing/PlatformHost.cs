@@ -1,13 +1,16 @@
 using System.Net.Http.Headers;
+using CommerceServices.Platform.Accounts.KeyGeneration;
 using CommerceServices.Platform.Data;
 using CommerceServices.Platform.Hosting;
+using CommerceServices.Testing.Keys;
 using Microsoft.AspNetCore.Builder;
 
 namespace CommerceServices.Testing;
 
 /// <summary>
 /// The real platform, in this process, on real loopback sockets (port 0 for each listener), on SQLite in a temp
-/// folder or on a fresh PostgreSQL database. Logs of every level are captured, not printed.
+/// folder or on a fresh PostgreSQL database. Logs of every level are captured, not printed. Its key pairs come from
+/// <see cref="PrimePairRsaKeySource"/>.
 /// </summary>
 public sealed class PlatformHost : IAsyncDisposable
 {
@@ -87,6 +90,8 @@ public sealed class PlatformHost : IAsyncDisposable
         var app = PlatformApplication.Build(args, builder =>
         {
             builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Trace).AddProvider(logs);
+            // Keys made from primes of earlier ones, not generated one by one; a test's own source still wins.
+            builder.Services.AddSingleton<RsaKeySource>(PrimePairRsaKeySource.Shared);
             services?.Invoke(builder.Services);
             configure?.Invoke(builder);
         });

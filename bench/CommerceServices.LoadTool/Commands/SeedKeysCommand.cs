@@ -8,6 +8,7 @@ using CommerceServices.Platform.Data;
 using CommerceServices.Platform.Registry;
 using CommerceServices.Protocol;
 using CommerceServices.Protocol.Keys;
+using CommerceServices.Testing.Keys;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
@@ -26,7 +27,6 @@ namespace CommerceServices.LoadTool.Commands;
 /// </summary>
 internal static class SeedKeysCommand
 {
-    private static readonly BigInteger PublicExponent = 65537;
     private const int RowsPerBatch = 20_000;
 
     public static Command Build()
@@ -120,7 +120,7 @@ internal static class SeedKeysCommand
                 var sandboxNumber = index / 2;
                 var signs = environment == GatewayEnvironment.Sandbox && sandboxNumber < plan.Called + plan.Fresh;
                 var (p, q) = pairs[i];
-                var privateKey = signs ? PrivateParameters(p, q) : (RSAParameters?)null;
+                var privateKey = signs ? PrimePairs.PrivateParameters(p, q) : (RSAParameters?)null;
                 var spki = SubjectPublicKeyInfo(p * q);
                 var pair = new KeyPair
                 {
@@ -228,13 +228,13 @@ internal static class SeedKeysCommand
         Parallel.For(0, keys, k =>
         {
             using var rsa = RSA.Create(2048);
-            var parameters = rsa.ExportParameters(includePrivateParameters: true);
-            primes[2 * k] = new Prime(Unsigned(parameters.P!), k);
-            primes[2 * k + 1] = new Prime(Unsigned(parameters.Q!), k);
+            var (p, q) = PrimePairs.PrimesOf(rsa);
+            primes[2 * k] = new Prime(p, k);
+            primes[2 * k + 1] = new Prime(q, k);
         });
 
         // A prime p with gcd(e, p - 1) != 1 cannot be part of a key with e = 65537 (RSA key generation avoids them already).
-        return primes.Where(p => BigInteger.GreatestCommonDivisor(PublicExponent, p.Value - 1).IsOne).ToList();
+        return primes.Where(p => BigInteger.GreatestCommonDivisor(PrimePairs.PublicExponent, p.Value - 1).IsOne).ToList();
     }
 
     private static IEnumerable<(BigInteger P, BigInteger Q)> DistinctModuli(List<Prime> primes)
@@ -243,7 +243,7 @@ internal static class SeedKeysCommand
         {
             for (var j = i + 1; j < primes.Count; j++)
             {
-                if (primes[i].Source != primes[j].Source && (primes[i].Value * primes[j].Value).GetBitLength() == 2048)
+                if (primes[i].Source != primes[j].Source && PrimePairs.MakeA2048BitModulus(primes[i].Value, primes[j].Value))
                 {
                     yield return (primes[i].Value, primes[j].Value);
                 }
@@ -261,7 +261,7 @@ internal static class SeedKeysCommand
         using (rsaPublicKey.PushSequence())
         {
             rsaPublicKey.WriteInteger(modulus);
-            rsaPublicKey.WriteInteger(PublicExponent);
+            rsaPublicKey.WriteInteger(PrimePairs.PublicExponent);
         }
 
         var spki = new AsnWriter(AsnEncodingRules.DER);
@@ -282,68 +282,11 @@ internal static class SeedKeysCommand
     private static void EnsureSameAsDotnet(BigInteger modulus, string pem)
     {
         using var rsa = RSA.Create();
-        rsa.ImportParameters(new RSAParameters { Modulus = BigEndian(modulus, 256), Exponent = BigEndian(PublicExponent, 3) });
+        rsa.ImportParameters(new RSAParameters { Modulus = PrimePairs.BigEndian(modulus, 256), Exponent = PrimePairs.BigEndian(PrimePairs.PublicExponent, 3) });
         if (rsa.ExportSubjectPublicKeyInfoPem() != pem)
         {
             throw new InvalidOperationException("the public key written by hand differs from the one .NET writes");
         }
-    }
-
-    /// <summary>The full private key of n = p·q: d = e⁻¹ mod λ(n), and the CRT values.</summary>
-    private static RSAParameters PrivateParameters(BigInteger p, BigInteger q)
-    {
-        if (p < q)
-        {
-            (p, q) = (q, p);
-        }
-
-        var lambda = (p - 1) / BigInteger.GreatestCommonDivisor(p - 1, q - 1) * (q - 1);
-        var d = ModularInverse(PublicExponent, lambda);
-        return new RSAParameters
-        {
-            Modulus = BigEndian(p * q, 256),
-            Exponent = BigEndian(PublicExponent, 3),
-            D = BigEndian(d, 256),
-            P = BigEndian(p, 128),
-            Q = BigEndian(q, 128),
-            DP = BigEndian(d % (p - 1), 128),
-            DQ = BigEndian(d % (q - 1), 128),
-            InverseQ = BigEndian(ModularInverse(q, p), 128),
-        };
-    }
-
-    /// <summary>a⁻¹ mod m by the extended Euclidean algorithm (a and m coprime).</summary>
-    private static BigInteger ModularInverse(BigInteger a, BigInteger m)
-    {
-        BigInteger oldR = a % m, r = m, oldS = 1, s = 0;
-        while (!r.IsZero)
-        {
-            var quotient = oldR / r;
-            (oldR, r) = (r, oldR - quotient * r);
-            (oldS, s) = (s, oldS - quotient * s);
-        }
-
-        if (!oldR.IsOne)
-        {
-            throw new ArgumentException("not invertible", nameof(a));
-        }
-
-        return (oldS % m + m) % m;
-    }
-
-    private static BigInteger Unsigned(byte[] bigEndian) => new(bigEndian, isUnsigned: true, isBigEndian: true);
-
-    private static byte[] BigEndian(BigInteger value, int length)
-    {
-        var bytes = value.ToByteArray(isUnsigned: true, isBigEndian: true);
-        if (bytes.Length > length)
-        {
-            throw new ArgumentOutOfRangeException(nameof(value), "longer than the field");
-        }
-
-        var padded = new byte[length];
-        bytes.CopyTo(padded, length - bytes.Length);
-        return padded;
     }
 
     /// <summary>

@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Security.Claims;
 using CommerceServices.Platform.Hosting;
 using CommerceServices.Platform.Operators.Console;
@@ -57,7 +56,9 @@ public static class OperatorConsoleExtensions
             cookie.LoginPath = PathBase + "/sign-in";
             cookie.LogoutPath = PathBase + "/sign-out";
             cookie.AccessDeniedPath = PathBase + "/enrol";
-            cookie.Events.OnValidatePrincipal = ValidateSecurityStampAsync;
+            // A changed stamp (sign-out elsewhere, a new second factor, the operator removed) ends the session at its next request.
+            cookie.Events.OnValidatePrincipal = SecurityStampCookies.Validator(CookieScheme, SecurityStampClaim,
+                (services, id, ct) => services.GetRequiredService<OperatorService>().SecurityStampOfAsync(id, ct));
         });
         services.AddOptions<CookieAuthenticationOptions>(TwoFactorScheme).Configure(cookie =>
         {
@@ -94,7 +95,7 @@ public static class OperatorConsoleExtensions
         app.MapOperatorsApi();
         var console = app.MapGroup(PathBase).RequireListener(listener).WithPageSecurityHeaders().ExcludeFromDescription();
         ConsoleEndpoints.Map(console);
-        MapAsset(console, "/console.css", "text/css; charset=utf-8");
+        console.MapEmbeddedAsset("CommerceServices.Platform.Operators.wwwroot", "/console.css", "text/css; charset=utf-8");
         if (listener == PlatformListener.Operator)
         {
             app.MapGet("/", () => TypedResults.Redirect(PathBase)).RequireListener(PlatformListener.Operator).ExcludeFromDescription();
@@ -119,40 +120,6 @@ public static class OperatorConsoleExtensions
         new Claim(ClaimTypes.NameIdentifier, user.Id),
         new Claim(SecurityStampClaim, user.SecurityStamp),
     ], TwoFactorScheme));
-
-    // A changed stamp (sign-out elsewhere, a new second factor, the operator removed) ends the session at its next request.
-    private static async Task ValidateSecurityStampAsync(CookieValidatePrincipalContext context)
-    {
-        var operatorId = context.Principal?.FindFirstValue(ClaimTypes.NameIdentifier);
-        var stamp = context.Principal?.FindFirstValue(SecurityStampClaim);
-        var operators = context.HttpContext.RequestServices.GetRequiredService<OperatorService>();
-        if (operatorId is null || stamp is null || await operators.SecurityStampOfAsync(operatorId, context.HttpContext.RequestAborted) != stamp)
-        {
-            context.RejectPrincipal();
-            await context.HttpContext.SignOutAsync(CookieScheme);
-        }
-    }
-
-    private static void MapAsset(RouteGroupBuilder console, string path, string contentType)
-    {
-        var name = $"CommerceServices.Platform.Operators.wwwroot.{path.TrimStart('/')}";
-        byte[]? bytes = null;
-        console.MapGet(path, (HttpContext http) =>
-        {
-            bytes ??= ReadResource(name);
-            http.Response.Headers.CacheControl = "public, max-age=3600";
-            return Results.Bytes(bytes, contentType);
-        });
-    }
-
-    private static byte[] ReadResource(string name)
-    {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(name)
-            ?? throw new InvalidOperationException($"Embedded resource {name} is missing.");
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
-    }
 }
 
 /// <summary>Addresses of the console for links made elsewhere (invitations made through the API).</summary>

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Reflection;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
 using CommerceServices.Platform.Hosting;
@@ -44,7 +43,9 @@ public static class PortalExtensions
             cookie.LoginPath = "/sign-in";
             cookie.LogoutPath = "/sign-out";
             cookie.AccessDeniedPath = "/sign-in";
-            cookie.Events.OnValidatePrincipal = ValidateSecurityStampAsync;
+            // Sign-out and password changes replace the stamp; every other session's cookie then stops working at its next request.
+            cookie.Events.OnValidatePrincipal = SecurityStampCookies.Validator(CookieScheme, SecurityStampClaim,
+                (services, user, ct) => services.GetRequiredService<UserService>().SecurityStampOfAsync(user, ct));
         });
         services.AddAuthorizationBuilder().AddPolicy(UserPolicy, policy => policy
             .AddAuthenticationSchemes(CookieScheme)
@@ -83,8 +84,12 @@ public static class PortalExtensions
         app.MapRazorPages().RequireListener(PlatformListener.Portal).WithPageSecurityHeaders();
         app.MapOpenApi().RequireListener(PlatformListener.Portal);
         app.MapApiReference();
-        MapAsset(app, "/portal.css", "text/css; charset=utf-8");
-        MapAsset(app, "/portal.js", "text/javascript; charset=utf-8");
+        // The stylesheet and the copy script answer on the portal listener only.
+        foreach (var (path, type) in new[] { ("/portal.css", "text/css; charset=utf-8"), ("/portal.js", "text/javascript; charset=utf-8") })
+        {
+            app.MapEmbeddedAsset("CommerceServices.Platform.Portal.wwwroot", path, type)
+                .RequireListener(PlatformListener.Portal).WithPageSecurityHeaders().ExcludeFromDescription();
+        }
         return app;
     }
 
@@ -96,42 +101,6 @@ public static class PortalExtensions
         new Claim(ManagementAuthorization.AccountIdClaim, user.AccountId),
         new Claim(SecurityStampClaim, user.SecurityStamp),
     ], CookieScheme));
-
-    // Sign-out and password changes replace the stamp; every other session's cookie then stops working at its next request.
-    private static async Task ValidateSecurityStampAsync(CookieValidatePrincipalContext context)
-    {
-        var userId = context.Principal?.FindFirstValue(ClaimTypes.NameIdentifier);
-        var stamp = context.Principal?.FindFirstValue(SecurityStampClaim);
-        var users = context.HttpContext.RequestServices.GetRequiredService<UserService>();
-        if (userId is null || stamp is null || await users.SecurityStampOfAsync(userId, context.HttpContext.RequestAborted) != stamp)
-        {
-            context.RejectPrincipal();
-            await context.HttpContext.SignOutAsync(CookieScheme);
-        }
-    }
-
-    // The stylesheet and the copy script are embedded in the assembly, so the portal needs no files beside the binary,
-    // and they answer on the portal listener only.
-    private static void MapAsset(WebApplication app, string path, string contentType)
-    {
-        var name = $"CommerceServices.Platform.Portal.wwwroot.{path.TrimStart('/')}";
-        byte[]? bytes = null;
-        app.MapGet(path, (HttpContext http) =>
-        {
-            bytes ??= ReadResource(name);
-            http.Response.Headers.CacheControl = "public, max-age=3600";
-            return Results.Bytes(bytes, contentType);
-        }).RequireListener(PlatformListener.Portal).WithPageSecurityHeaders().ExcludeFromDescription();
-    }
-
-    private static byte[] ReadResource(string name)
-    {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(name)
-            ?? throw new InvalidOperationException($"Embedded resource {name} is missing.");
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
-    }
 
     /// <summary>Sign-in posts per client IP address per minute (<c>Portal:SignInAttemptsPerMinutePerIp</c>); pages are not limited.</summary>
     private sealed class SignInRateLimit(IOptions<PortalOptions> options) : IRateLimiterPolicy<string>

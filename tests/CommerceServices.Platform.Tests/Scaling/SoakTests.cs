@@ -4,7 +4,10 @@ using Xunit.Abstractions;
 
 namespace CommerceServices.Platform.Tests.Scaling;
 
-/// <summary>The soak script of bench/, for 60 seconds: three nodes behind HAProxy (deploy/local-cluster.sh).</summary>
+/// <summary>
+/// The soak script of bench/, for 60 seconds: three nodes behind HAProxy (deploy/local-cluster.sh). Each worker pauses
+/// a moment after each request: the test is about answers staying right over time, and the tests beside it need the cores.
+/// </summary>
 public sealed class SoakTests(ITestOutputHelper output)
 {
     [Fact]
@@ -21,6 +24,7 @@ public sealed class SoakTests(ITestOutputHelper output)
         start.ArgumentList.Add("bench/soak.sh");
         start.ArgumentList.Add("60");
         start.Environment["PLATFORM_DLL"] = dll;
+        start.Environment["SOAK_PAUSE"] = "0.2";
         start.Environment["CLUSTER_DIR"] = Path.Combine(Directory.CreateTempSubdirectory("cs-soak-").FullName, "cluster");
 
         using var soak = Process.Start(start)!;
