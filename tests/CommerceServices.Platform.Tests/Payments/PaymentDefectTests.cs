@@ -14,7 +14,7 @@ namespace CommerceServices.Platform.Tests.Payments;
 /// The three defects of the earlier payment code, each shown from outside: a capture repeated after its client went
 /// away (the commit ran on the request's token), a second payment after the answer store failed (the answer was a commit
 /// of its own), and the processor called inside the database transaction with about twice the commits. The answer store
-/// is <see cref="PaymentFaultTests.WhenTheAnswerStoreFails_NothingIsRecordedWithoutIt_AndTheRetryFinishesTheCallOnce"/>.
+/// is <see cref="ClientAndAnswerStoreFaultTests.WhenTheAnswerStoreFails_NothingIsRecordedWithoutIt_AndTheRetryFinishesTheCallOnce"/>.
 /// </summary>
 public sealed class PaymentDefectTests
 {

@@ -16,24 +16,13 @@ namespace CommerceServices.Platform.Tests.Payments;
 /// is recorded, after the processor answered, after the outcome is stored and before the answer is sent; the client
 /// going away after the processor approved; the answer store failing. After a restart and a retry with the same key:
 /// exactly one processor operation, the payment in its true state, the same answer to every retry, and one event.
-/// One class per database, so the two run side by side: most of each case is waiting for a process or a deadline.
+/// Three classes per database, so that they run side by side: most of each case is waiting for a process or a deadline.
 /// </summary>
-public abstract class PaymentFaultTests(StorageProvider provider)
+public abstract class KilledAndRetriedPaymentTests(StorageProvider provider)
 {
-    public sealed class OnSqlite() : PaymentFaultTests(StorageProvider.Sqlite);
+    public sealed class OnSqlite() : KilledAndRetriedPaymentTests(StorageProvider.Sqlite);
 
-    public sealed class OnPostgreSql() : PaymentFaultTests(StorageProvider.PostgreSql);
-
-    /// <summary>
-    /// Short deadlines, so a restarted node may finish what the killed one held within the test; not so short that a
-    /// loaded machine makes the sandbox miss them.
-    /// </summary>
-    private static Dictionary<string, string?> Settings(string clockSkew = "00:05:00") => new()
-    {
-        ["Payments:ProcessorTimeout"] = "00:00:10",
-        ["Payments:ClockSkew"] = clockSkew,
-        ["Payments:RecoveryInterval"] = "00:00:00.500",
-    };
+    public sealed class OnPostgreSql() : KilledAndRetriedPaymentTests(StorageProvider.PostgreSql);
 
     public static TheoryData<string, string> Kills()
     {
@@ -53,10 +42,10 @@ public abstract class PaymentFaultTests(StorageProvider provider)
     [MemberData(nameof(Kills))]
     public async Task KilledAtABoundary_ThenRetriedWithTheSameKey_MovesMoneyOnce_AndAnswersTheSameEveryTime(string boundary, string kind)
     {
-        await using var node = await PaymentNode.StartAsync(provider, Settings(), faultInjection: $"{boundary}:{kind}");
+        await using var node = await PaymentNode.StartAsync(provider, PaymentFaults.Settings(), faultInjection: $"{boundary}:{kind}");
         var key = Guid.NewGuid().ToString();
         var paymentId = kind == OperationKinds.Capture ? await node.AuthorizedAsync() : null;
-        var (path, body) = Call(kind, paymentId);
+        var (path, body) = PaymentFaults.Call(kind, paymentId);
 
         var cut = node.SendAsync(HttpMethod.Post, path, body, key);
         Assert.True(await node.Process.WaitForOutputAsync(FaultInjection.Marker, TimeSpan.FromSeconds(60)), node.Process.Output);
@@ -64,8 +53,8 @@ public abstract class PaymentFaultTests(StorageProvider provider)
         await Assert.ThrowsAnyAsync<Exception>(() => cut);
         await node.RestartAsync();
 
-        var (first, firstBody) = await FinalAnswerAsync(node, path, body, key);
-        var (second, secondBody) = await FinalAnswerAsync(node, path, body, key);
+        var (first, firstBody) = await PaymentFaults.FinalAnswerAsync(node, path, body, key);
+        var (second, secondBody) = await PaymentFaults.FinalAnswerAsync(node, path, body, key);
 
         Assert.Equal(kind == OperationKinds.Authorize ? HttpStatusCode.Created : HttpStatusCode.OK, first);
         Assert.Equal(first, second);
@@ -78,6 +67,14 @@ public abstract class PaymentFaultTests(StorageProvider provider)
         await using var db = node.Database();
         Assert.Single(await db.Payments.AsNoTracking().Where(p => p.DataSpaceId == node.DataSpace).ToListAsync());
     }
+}
+
+/// <summary>A process killed at a phase boundary and no retry: the recovery worker of the restarted node finishes the call.</summary>
+public abstract class KilledAndRecoveredPaymentTests(StorageProvider provider)
+{
+    public sealed class OnSqlite() : KilledAndRecoveredPaymentTests(StorageProvider.Sqlite);
+
+    public sealed class OnPostgreSql() : KilledAndRecoveredPaymentTests(StorageProvider.PostgreSql);
 
     public static TheoryData<string, string, string> Recoveries() => new()
     {
@@ -94,10 +91,10 @@ public abstract class PaymentFaultTests(StorageProvider provider)
     [MemberData(nameof(Recoveries))]
     public async Task KilledAtABoundary_WithNoRetry_IsFinishedByTheRecoveryWorker(string boundary, string kind, string expected)
     {
-        await using var node = await PaymentNode.StartAsync(provider, Settings(clockSkew: "00:00:00"), faultInjection: $"{boundary}:{kind}");
+        await using var node = await PaymentNode.StartAsync(provider, PaymentFaults.Settings(clockSkew: "00:00:00"), faultInjection: $"{boundary}:{kind}");
         var key = Guid.NewGuid().ToString();
         var paymentId = kind == OperationKinds.Capture ? await node.AuthorizedAsync() : null;
-        var (path, body) = Call(kind, paymentId);
+        var (path, body) = PaymentFaults.Call(kind, paymentId);
 
         var cut = node.SendAsync(HttpMethod.Post, path, body, key);
         Assert.True(await node.Process.WaitForOutputAsync(FaultInjection.Marker, TimeSpan.FromSeconds(60)), node.Process.Output);
@@ -142,6 +139,14 @@ public abstract class PaymentFaultTests(StorageProvider provider)
             Assert.Equal(expected, (await retry.ReadNodeAsync())["status"]!.GetValue<string>());
         }
     }
+}
+
+/// <summary>A client that goes away after the processor approved, and an answer store that fails.</summary>
+public abstract class ClientAndAnswerStoreFaultTests(StorageProvider provider)
+{
+    public sealed class OnSqlite() : ClientAndAnswerStoreFaultTests(StorageProvider.Sqlite);
+
+    public sealed class OnPostgreSql() : ClientAndAnswerStoreFaultTests(StorageProvider.PostgreSql);
 
     [Fact]
     public async Task AClientThatGoesAwayAfterTheProcessorApproved_CancelsNothing_AndItsRetryGetsTheAnswer()
@@ -155,7 +160,7 @@ public abstract class PaymentFaultTests(StorageProvider provider)
 
         using var leaving = new CancellationTokenSource();
         var capture = merchant.SendAsync(merchant.Sandbox, HttpMethod.Post, $"/payments/v1/payments/{id}/capture", dataSpace, new { }, key, leaving.Token);
-        await WaitUntilAsync(async () => (await ProcessorKeysAsync(platform, id, OperationKinds.Capture)).Count == 1);
+        await PaymentFaults.WaitUntilAsync(async () => (await PaymentFaults.ProcessorKeysAsync(platform, id, OperationKinds.Capture)).Count == 1);
         await leaving.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => capture);
 
@@ -165,8 +170,8 @@ public abstract class PaymentFaultTests(StorageProvider provider)
         Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
         Assert.Equal(PaymentStatuses.Captured, (await retry.ReadNodeAsync())["status"]!.GetValue<string>());
         Assert.Equal(await retry.Content.ReadAsStringAsync(), await again.Content.ReadAsStringAsync());
-        Assert.Single(await ProcessorKeysAsync(platform, id, OperationKinds.Capture));
-        Assert.Single(await EventsAsync(platform, id), e => e == WebhookEventTypes.PaymentCaptured);
+        Assert.Single(await PaymentFaults.ProcessorKeysAsync(platform, id, OperationKinds.Capture));
+        Assert.Single(await PaymentFaults.EventsAsync(platform, id), e => e == WebhookEventTypes.PaymentCaptured);
     }
 
     public static TheoryData<string> AnswerStoreFailures => new() { OperationKinds.Authorize, OperationKinds.Capture };
@@ -188,12 +193,12 @@ public abstract class PaymentFaultTests(StorageProvider provider)
         var path = id is null ? "/payments/v1/payments" : $"/payments/v1/payments/{id}/capture";
         var body = id is null ? Merchant.Payment() : new { };
 
-        await AnswerStoreAsync(platform, failing: true);
+        await PaymentFaults.AnswerStoreAsync(platform, failing: true);
         var failed = await merchant.PostAsync(dataSpace, path, body, key);
         var stateWhileFailing = id is null ? null : (await (await merchant.GetAsync(dataSpace, $"/payments/v1/payments/{id}")).ReadNodeAsync())["status"]!.GetValue<string>();
-        await AnswerStoreAsync(platform, failing: false);
-        var (status, answer) = await FinalAnswerAsync(() => merchant.PostAsync(dataSpace, path, body, key), TimeSpan.FromSeconds(150));
-        var (againStatus, again) = await FinalAnswerAsync(() => merchant.PostAsync(dataSpace, path, body, key), TimeSpan.FromSeconds(10));
+        await PaymentFaults.AnswerStoreAsync(platform, failing: false);
+        var (status, answer) = await PaymentFaults.FinalAnswerAsync(() => merchant.PostAsync(dataSpace, path, body, key), TimeSpan.FromSeconds(150));
+        var (againStatus, again) = await PaymentFaults.FinalAnswerAsync(() => merchant.PostAsync(dataSpace, path, body, key), TimeSpan.FromSeconds(10));
 
         Assert.True((int)failed.StatusCode >= 500, $"the first call answered {failed.StatusCode}");
         Assert.NotEqual(PaymentStatuses.Captured, stateWhileFailing);
@@ -204,19 +209,34 @@ public abstract class PaymentFaultTests(StorageProvider provider)
         var payment = Assert.Single(payments);
         id ??= payment!["id"]!.GetValue<string>();
         Assert.Equal(kind == OperationKinds.Authorize ? PaymentStatuses.Authorized : PaymentStatuses.Captured, payment!["status"]!.GetValue<string>());
-        Assert.Single(await ProcessorKeysAsync(platform, id, kind));
-        Assert.Single(await EventsAsync(platform, id), e => e == (kind == OperationKinds.Authorize ? WebhookEventTypes.PaymentAuthorized : WebhookEventTypes.PaymentCaptured));
+        Assert.Single(await PaymentFaults.ProcessorKeysAsync(platform, id, kind));
+        Assert.Single(await PaymentFaults.EventsAsync(platform, id), e => e == (kind == OperationKinds.Authorize ? WebhookEventTypes.PaymentAuthorized : WebhookEventTypes.PaymentCaptured));
     }
+}
 
-    private static (string Path, object Body) Call(string kind, string? paymentId) => kind == OperationKinds.Authorize
+/// <summary>What the payment fault tests share: their deadlines, the calls they cut, and how they read what happened.</summary>
+internal static class PaymentFaults
+{
+    /// <summary>
+    /// Short deadlines, so a restarted node may finish what the killed one held within the test; not so short that a
+    /// loaded machine makes the sandbox miss them.
+    /// </summary>
+    public static Dictionary<string, string?> Settings(string clockSkew = "00:05:00") => new()
+    {
+        ["Payments:ProcessorTimeout"] = "00:00:10",
+        ["Payments:ClockSkew"] = clockSkew,
+        ["Payments:RecoveryInterval"] = "00:00:00.500",
+    };
+
+    public static (string Path, object Body) Call(string kind, string? paymentId) => kind == OperationKinds.Authorize
         ? ("/payments/v1/payments", Merchant.Payment(reference: "order-killed"))
         : ($"/payments/v1/payments/{paymentId}/capture", new { });
 
     /// <summary>Retries with the key until the answer is final (not 409 in progress, not 503 pending); returns status and body.</summary>
-    private static Task<(HttpStatusCode, string)> FinalAnswerAsync(PaymentNode node, string path, object body, string key) =>
+    public static Task<(HttpStatusCode, string)> FinalAnswerAsync(PaymentNode node, string path, object body, string key) =>
         FinalAnswerAsync(() => node.SendAsync(HttpMethod.Post, path, body, key), TimeSpan.FromSeconds(60));
 
-    private static async Task<(HttpStatusCode, string)> FinalAnswerAsync(Func<Task<HttpResponseMessage>> send, TimeSpan patience)
+    public static async Task<(HttpStatusCode, string)> FinalAnswerAsync(Func<Task<HttpResponseMessage>> send, TimeSpan patience)
     {
         var until = DateTime.UtcNow + patience;
         while (true)
@@ -234,7 +254,7 @@ public abstract class PaymentFaultTests(StorageProvider provider)
         }
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
         var until = DateTime.UtcNow.AddSeconds(30);
         while (!await condition())
@@ -244,7 +264,7 @@ public abstract class PaymentFaultTests(StorageProvider provider)
         }
     }
 
-    private static async Task<List<string>> ProcessorKeysAsync(PlatformHost platform, string paymentId, string kind)
+    public static async Task<List<string>> ProcessorKeysAsync(PlatformHost platform, string paymentId, string kind)
     {
         await using var scope = platform.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
@@ -252,7 +272,7 @@ public abstract class PaymentFaultTests(StorageProvider provider)
         return await db.SandboxProcessorOperations.AsNoTracking().Where(o => o.Key.StartsWith(prefix)).Select(o => o.Key).ToListAsync();
     }
 
-    private static async Task<List<string>> EventsAsync(PlatformHost platform, string paymentId)
+    public static async Task<List<string>> EventsAsync(PlatformHost platform, string paymentId)
     {
         await using var scope = platform.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
@@ -260,7 +280,7 @@ public abstract class PaymentFaultTests(StorageProvider provider)
     }
 
     /// <summary>Makes writing a stored answer fail (a trigger on the key table), or work again.</summary>
-    private static async Task AnswerStoreAsync(PlatformHost platform, bool failing)
+    public static async Task AnswerStoreAsync(PlatformHost platform, bool failing)
     {
         await using var scope = platform.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
