@@ -13,7 +13,7 @@ namespace CommerceServices.Platform.Tests.Services;
 /// A service is registered in the configuration (read at start) or through the management API, and is forwarded to
 /// without a restart; on PostgreSQL, a registration made on one node reaches the others. (The CLI: Cli.Tests.)
 /// </summary>
-public sealed class ServiceRegistrationTests
+public sealed class ServiceRegistrationTests(ServiceRegistrationTests.SharedPlatform shared) : IClassFixture<ServiceRegistrationTests.SharedPlatform>
 {
     [Fact]
     public async Task AServiceInTheConfiguration_IsForwardedTo_ListedAsConfigured_AndCannotBeChangedThroughTheApi()
@@ -110,7 +110,7 @@ public sealed class ServiceRegistrationTests
     [InlineData("""[1,2]""", "")]
     public async Task AWrongRegistration_Is400InvalidRequest_NamingTheField(string body, string sentence)
     {
-        var platform = await SharedPlatform.Instance.Value;
+        var platform = await shared.Process;
         using var response = await platform.Management.PostAsync("/api/v1/services", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -122,7 +122,7 @@ public sealed class ServiceRegistrationTests
     [Fact]
     public async Task ASecondServiceWithTheSameIdOrAnOverlappingPrefix_Is409ServiceExists_AndUnknownIdsAre404()
     {
-        var platform = await SharedPlatform.Instance.Value;
+        var platform = await shared.Process;
         var id = $"dup-{Guid.NewGuid():N}"[..20];
         await ServicesTestKit.RegisterAsync(platform, new ServiceRegistration(id, "Dup", $"/{id}/v1", ["http://127.0.0.1:1"]));
 
@@ -206,10 +206,25 @@ public sealed class ServiceRegistrationTests
         Assert.Single(upstream.Requests);
     }
 
-    /// <summary>One platform process for the tests that only register and read.</summary>
-    private static class SharedPlatform
+    /// <summary>
+    /// One platform process for the tests that only register and read: started by the first of them, stopped after the
+    /// class (a process left running would outlive the test run).
+    /// </summary>
+    public sealed class SharedPlatform : IAsyncLifetime
     {
-        public static readonly Lazy<Task<PlatformProcess>> Instance = new(() =>
+        private readonly Lazy<Task<PlatformProcess>> _process = new(() =>
             PlatformProcess.StartAsync(Directory.CreateTempSubdirectory("cs-services-shared-").FullName, new Dictionary<string, string?>()));
+
+        public Task<PlatformProcess> Process => _process.Value;
+
+        public Task InitializeAsync() => Task.CompletedTask;
+
+        public async Task DisposeAsync()
+        {
+            if (_process.IsValueCreated)
+            {
+                await (await _process.Value).DisposeAsync();
+            }
+        }
     }
 }
