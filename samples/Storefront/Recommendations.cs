@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Threading.Channels;
 using CommerceServices.Connector;
 
 namespace Storefront;
@@ -43,11 +44,14 @@ public sealed partial class RecommendationsClient(HttpClient http, ConnectorStat
         }
     }
 
-    /// <summary>Tells the service what an order held (idempotent: the order id makes a second send change nothing).</summary>
-    public async Task RecordOrderAsync(Order order, CancellationToken ct)
+    /// <summary>
+    /// Tells the service what an order held; false when it did not answer in time or refused (idempotent: the order id
+    /// makes a second send change nothing, so <see cref="OrderEventSender"/> may simply send again).
+    /// </summary>
+    public async Task<bool> RecordOrderAsync(Order order, TimeSpan budget, CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(Budget);
+        timeout.CancelAfter(budget);
         try
         {
             using var response = await http.PostAsJsonAsync(Url("recommendations/v1/events"),
@@ -56,10 +60,13 @@ public sealed partial class RecommendationsClient(HttpClient http, ConnectorStat
             {
                 LogUnavailable(logger, (int)response.StatusCode);
             }
+
+            return response.IsSuccessStatusCode;
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or CommerceServicesNotConfiguredException)
         {
             LogUnavailable(logger, 0);
+            return false;
         }
     }
 
@@ -73,4 +80,60 @@ public sealed partial class RecommendationsClient(HttpClient http, ConnectorStat
 
     [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Recommendations are not available now (status {Status}; 0: no answer).")]
     private static partial void LogUnavailable(ILogger logger, int status);
+}
+
+/// <summary>
+/// Orders on their way to the recommendations service. The checkout hands an order over and confirms it at once; the
+/// sender tries again while the service is slow, away or starting (a cold service can take seconds to answer its first
+/// call), rather than forget what was bought. Kept in memory: orders not yet sent when the shop stops are not sent.
+/// </summary>
+public sealed partial class OrderEventSender(IServiceProvider services, ILogger<OrderEventSender> logger) : BackgroundService
+{
+    /// <summary>Waits between attempts for one order; after the last, the order is left out of the recommendations.</summary>
+    private static readonly TimeSpan[] Retries = [.. new[] { 1, 2, 4, 8, 15, 30, 60, 60, 60, 60, 60, 60 }.Select(s => TimeSpan.FromSeconds(s))];
+
+    private static readonly TimeSpan AttemptBudget = TimeSpan.FromSeconds(10);
+
+    private readonly Channel<Order> _orders = Channel.CreateBounded<Order>(new BoundedChannelOptions(10_000) { SingleReader = true });
+
+    /// <summary>Queues an order to be sent; false (and logged) only when ten thousand are already waiting.</summary>
+    public bool Enqueue(Order order)
+    {
+        if (_orders.Writer.TryWrite(order))
+        {
+            return true;
+        }
+
+        LogQueueFull(logger, order.Id);
+        return false;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var order in _orders.Reader.ReadAllAsync(stoppingToken))
+        {
+            for (var attempt = 0; ; attempt++)
+            {
+                var client = services.GetRequiredService<RecommendationsClient>();
+                if (await client.RecordOrderAsync(order, AttemptBudget, stoppingToken))
+                {
+                    break;
+                }
+
+                if (attempt == Retries.Length)
+                {
+                    LogGaveUp(logger, order.Id, attempt + 1);
+                    break;
+                }
+
+                await Task.Delay(Retries[attempt], stoppingToken);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 5102, Level = LogLevel.Warning, Message = "Order {OrderId} was not sent to the recommendations service: ten thousand orders are waiting already.")]
+    private static partial void LogQueueFull(ILogger logger, string orderId);
+
+    [LoggerMessage(EventId = 5103, Level = LogLevel.Warning, Message = "Order {OrderId} was not recorded by the recommendations service after {Attempts} attempts; it is left out of the recommendations.")]
+    private static partial void LogGaveUp(ILogger logger, string orderId, int attempts);
 }

@@ -126,7 +126,7 @@ public static class ShopEndpoints
     }
 
     private static async Task<IResult> CheckoutAsync(HttpContext http, CommerceServicesConnector connector, CheckoutPayments payments, OrderStore orders,
-        RecommendationsClient recommendations, CancellationToken ct)
+        OrderEventSender orderEvents, CancellationToken ct)
     {
         if (await RefuseForgeryAsync(http) is { } refused)
         {
@@ -172,8 +172,8 @@ public static class ShopEndpoints
             outcome.PaymentId!, "captured", outcome.Card);
         await orders.SaveAsync(order, ct);
         PlacedOrders.Add(http, orderId);
-        // What was bought together feeds "Customers also bought"; an order is confirmed whether or not the service answers.
-        await recommendations.RecordOrderAsync(order, ct);
+        // What was bought together feeds "Customers also bought"; sent beside the checkout, which never waits for it.
+        orderEvents.Enqueue(order);
         Cart.Write(http, []);
         return TypedResults.Redirect($"/orders/{orderId}");
     }

@@ -58,6 +58,8 @@ public static class StorefrontApplication
         services.AddScoped<CheckoutPayments>();
         // The recommendations service behind the gateway, signed with the connector's keys like Payment Services (R8).
         services.AddHttpClient<RecommendationsClient>().AddCommerceServicesSigning();
+        services.AddSingleton<OrderEventSender>();
+        services.AddHostedService(provider => provider.GetRequiredService<OrderEventSender>());
         services.AddSingleton(new OrderStore(dataDirectory));
         services.AddSingleton<AdminCredentials>();
 
