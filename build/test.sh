@@ -97,29 +97,27 @@ fi
 status=0
 passed=0
 failed=0
-# Every benchmark, briefly (bench/run-all.sh --quick): proves each still runs; its figures are not judged. One test.
-# First in this lane: much of it waits (warm-ups, a platform starting), time the platform's tests use.
-log "running every benchmark briefly (bench/run-all.sh --quick)"
-if BENCH_CONFIGURATION=Debug BENCH_BUILT=1 bench/run-all.sh --quick >"$results/bench-quick.log" 2>&1; then
-  passed=$((passed + 1))
-  log "benchmarks: passed"
-else
-  failed=$((failed + 1))
-  status=1
-  log "benchmarks: FAILED (the end of $results/bench-quick.log:)"
-  tail -30 "$results/bench-quick.log" >&2
-fi
+# counted <what> <command...>: a step that counts as one test.
+counted() {
+  local what=$1; shift
+  log "running $what"
+  if "$@"; then
+    passed=$((passed + 1))
+    log "passed: $what"
+  else
+    failed=$((failed + 1))
+    status=1
+    log "FAILED: $what"
+    return 1
+  fi
+}
+quick_benchmarks() { BENCH_CONFIGURATION=Debug BENCH_BUILT=1 bench/run-all.sh --quick >"$results/bench-quick.log" 2>&1; }
 
-# The README walkthrough, run verbatim against a real platform process (build/run-walkthrough.sh): one test.
-log "running the README walkthrough (docs/walkthrough.sh)"
-if build/run-walkthrough.sh; then
-  passed=$((passed + 1))
-  log "walkthrough: passed"
-else
-  failed=$((failed + 1))
-  status=1
-  log "walkthrough: FAILED"
-fi
+# Every benchmark, briefly: proves each still runs; its figures are not judged. First in this lane: much of it waits
+# (warm-ups, a platform starting), time the platform's tests use.
+counted "every benchmark briefly (bench/run-all.sh --quick)" quick_benchmarks || tail -30 "$results/bench-quick.log" >&2
+# The README walkthrough, run verbatim against a real platform process.
+counted "the README walkthrough (build/run-walkthrough.sh)" build/run-walkthrough.sh
 
 for project in Storefront.BrowserTests Cli.Tests Portal.BrowserTests Connector.Tests Packages.Tests Service.Tests Protocol.Tests; do
   log "testing $project"
@@ -140,35 +138,30 @@ for trx in "$results"/*.trx; do
   failed=$((failed + ${f:-0} + ${e:-0}))
 done
 
-# One test more: no process the tests started from this clone's binaries outlives them (a platform, a service or a
-# receiver left running keeps its ports, its CPU and its memory after the run).
-left=""
-for _ in 1 2 3 4 5; do
-  left=$(pgrep -af -- "$PWD/(src|samples|tests|bench)/[^ ]*/bin/" || true)
-  [[ -z $left ]] && break
-  sleep 1
-done
-if [[ -z $left ]]; then
-  passed=$((passed + 1))
-else
-  failed=$((failed + 1))
-  status=1
+# No process the tests started from this clone's binaries outlives them (a platform, a service or a receiver left
+# running keeps its ports, its CPU and its memory after the run).
+no_process_left() {
+  local left
+  for _ in 1 2 3 4 5; do
+    left=$(pgrep -af -- "$PWD/(src|samples|tests|bench)/[^ ]*/bin/") || return 0
+    sleep 1
+  done
   log "processes the tests left running:"
   printf '%s\n' "$left" >&2
-fi
+  return 1
+}
+counted "the check that no test process is left running" no_process_left
 
-# One test more: git status is what it was before the test command ran.
-if [[ -n $in_git ]]; then
-  git_status_after=$(git status --porcelain --untracked-files=all)
-  if [[ $git_status_after == "$git_status_before" ]]; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    status=1
-    log "git status changed during the test command (files the tests left in the clone):"
-    diff <(printf '%s\n' "$git_status_before") <(printf '%s\n' "$git_status_after") >&2
-  fi
-fi
+# git status is what it was before the test command ran (no data folder, key, store or package left in the clone).
+git_status_unchanged() {
+  local after
+  after=$(git status --porcelain --untracked-files=all)
+  [[ $after == "$git_status_before" ]] && return 0
+  log "git status changed during the test command (files the tests left in the clone):"
+  diff <(printf '%s\n' "$git_status_before") <(printf '%s\n' "$after") >&2
+  return 1
+}
+[[ -z $in_git ]] || counted "the check that git status is unchanged" git_status_unchanged
 
 if [[ $status -ne 0 && $failed -eq 0 ]]; then
   failed=1 # the runner failed without a failing test (a crash, or no results): still a failure

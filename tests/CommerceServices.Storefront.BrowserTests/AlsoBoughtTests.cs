@@ -13,24 +13,9 @@ public sealed class AlsoBoughtTests(Chromium chromium) : IClassFixture<Chromium>
     {
         await using var platform = await PlatformHost.StartAsync();
         await using var service = await ServiceProcess.StartAsync(Directory.CreateTempSubdirectory("cs-recommendations-").FullName, platform.PortalUrl);
-        using (var registered = await platform.Management.PostAsJsonAsync("api/v1/services", new
-               {
-                   id = "recommendations", name = "Recommendations", pathPrefix = "/recommendations/v1", upstreams = new[] { service.Url.AbsoluteUri },
-                   dataSpace = "required", lifecycleUrl = service.LifecycleUrl.AbsoluteUri,
-               }))
-        {
-            Assert.True(registered.IsSuccessStatusCode, await registered.Content.ReadAsStringAsync());
-        }
-
+        await RegisterAsync(platform, service.Url);
         await using var shop = await StorefrontHost.StartAsync(platform);
-        var merchant = await Merchant.CreateAsync(platform);
-        (await platform.Management.PutAsync($"api/v1/accounts/{merchant.AccountId}/entitlements/recommendations", null)).EnsureSuccessStatusCode();
-        var (apiKey, privateKey) = await merchant.NewKeyAsync("sandbox");
-        var dataSpace = await merchant.NewDataSpaceAsync("testing", "storefront");
-        var page = await chromium.NewPageAsync(shop.Url);
-        await Pages.SignInAsync(page);
-        await Pages.EnterKeysAsync(page, "sandbox", apiKey, privateKey);
-        await Pages.ChooseDataSpaceAsync(page, dataSpace);
+        var (merchant, dataSpace, page) = await ConnectAsync(platform, shop);
         Assert.Equal("Verified", await Pages.StatusAsync(page));
 
         await page.GotoAsync("/products/mug");
@@ -88,25 +73,9 @@ public sealed class AlsoBoughtTests(Chromium chromium) : IClassFixture<Chromium>
     {
         await using var platform = await PlatformHost.StartAsync();
         var port = ServiceProcess.FreePort();
-        var serviceUrl = $"http://127.0.0.1:{port}/";
-        using (var registered = await platform.Management.PostAsJsonAsync("api/v1/services", new
-               {
-                   id = "recommendations", name = "Recommendations", pathPrefix = "/recommendations/v1", upstreams = new[] { serviceUrl },
-                   dataSpace = "required", lifecycleUrl = serviceUrl + "lifecycle",
-               }))
-        {
-            Assert.True(registered.IsSuccessStatusCode, await registered.Content.ReadAsStringAsync());
-        }
-
+        await RegisterAsync(platform, new Uri($"http://127.0.0.1:{port}/"));
         await using var shop = await StorefrontHost.StartAsync(platform);
-        var merchant = await Merchant.CreateAsync(platform);
-        (await platform.Management.PutAsync($"api/v1/accounts/{merchant.AccountId}/entitlements/recommendations", null)).EnsureSuccessStatusCode();
-        var (apiKey, privateKey) = await merchant.NewKeyAsync("sandbox");
-        var dataSpace = await merchant.NewDataSpaceAsync("testing", "storefront");
-        var page = await chromium.NewPageAsync(shop.Url);
-        await Pages.SignInAsync(page);
-        await Pages.EnterKeysAsync(page, "sandbox", apiKey, privateKey);
-        await Pages.ChooseDataSpaceAsync(page, dataSpace);
+        var (_, _, page) = await ConnectAsync(platform, shop);
 
         await page.GotoAsync("/");
         await page.GetByTestId("product-tee").GetByRole(AriaRole.Button).ClickAsync();
@@ -123,5 +92,30 @@ public sealed class AlsoBoughtTests(Chromium chromium) : IClassFixture<Chromium>
         }
 
         Assert.StartsWith("Organic T-shirt", Assert.Single(items));
+    }
+
+    /// <summary>Registers the recommendations service at <paramref name="url"/> (running or not).</summary>
+    private static async Task RegisterAsync(PlatformHost platform, Uri url)
+    {
+        using var registered = await platform.Management.PostAsJsonAsync("api/v1/services", new
+        {
+            id = "recommendations", name = "Recommendations", pathPrefix = "/recommendations/v1", upstreams = new[] { url.AbsoluteUri },
+            dataSpace = "required", lifecycleUrl = new Uri(url, "lifecycle").AbsoluteUri,
+        });
+        Assert.True(registered.IsSuccessStatusCode, await registered.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>A merchant entitled to recommendations, its sandbox keys and testing data space entered in the shop's admin.</summary>
+    private async Task<(Merchant Merchant, string DataSpace, IPage Page)> ConnectAsync(PlatformHost platform, StorefrontHost shop)
+    {
+        var merchant = await Merchant.CreateAsync(platform);
+        (await platform.Management.PutAsync($"api/v1/accounts/{merchant.AccountId}/entitlements/recommendations", null)).EnsureSuccessStatusCode();
+        var (apiKey, privateKey) = await merchant.NewKeyAsync("sandbox");
+        var dataSpace = await merchant.NewDataSpaceAsync("testing", "storefront");
+        var page = await chromium.NewPageAsync(shop.Url);
+        await Pages.SignInAsync(page);
+        await Pages.EnterKeysAsync(page, "sandbox", apiKey, privateKey);
+        await Pages.ChooseDataSpaceAsync(page, dataSpace);
+        return (merchant, dataSpace, page);
     }
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using CommerceServices.Platform.Portal.Users;
+using CommerceServices.Platform.Tests.Gateway;
 using CommerceServices.Testing;
 using Xunit.Abstractions;
 
@@ -11,7 +12,9 @@ namespace CommerceServices.Platform.Tests.Portal;
 /// <summary>
 /// The sign-in lockout under attack through real HTTP: wrong passwords sent in parallel, the password page's check of
 /// the current password, the time a locked answer takes, and the password rules (NIST SP 800-63B).
+/// Alone, after the parallel classes (TimingCollection): one test compares the times of two kinds of answers.
 /// </summary>
+[Collection(TimingCollection.Name)]
 public sealed class SignInProtectionTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private PlatformHost _host = null!;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using CommerceServices.Platform.Accounts;
 using CommerceServices.Platform.Data;
+using CommerceServices.Platform.Tests.Gateway;
 using CommerceServices.Platform.Tests.Payments;
 using CommerceServices.Protocol;
 using CommerceServices.Testing;
@@ -16,7 +17,9 @@ namespace CommerceServices.Platform.Tests.Webhooks;
 /// <summary>
 /// Deliveries to a real receiver process that verifies every one with the StandardWebhooks package: what arrives, how it
 /// is signed, retried, ordered, replayed, and what the platform does when the receiver is down, gone or rolls its secret.
+/// Alone, after the parallel classes (TimingCollection): some tests hold the gaps between retries to the schedule.
 /// </summary>
+[Collection(TimingCollection.Name)]
 public sealed class WebhookDeliveryTests : IAsyncLifetime
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
