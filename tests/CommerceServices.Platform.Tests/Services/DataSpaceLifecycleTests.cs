@@ -26,7 +26,9 @@ public sealed class DataSpaceLifecycleTests : IAsyncLifetime
         _platform = await PlatformProcess.StartAsync(Path.Combine(_folder, "platform"), new Dictionary<string, string?>
         {
             ["ServiceGateway:LifecycleRetryMaxDelay"] = "00:00:01",
-            ["ServiceGateway:LifecycleTimeout"] = "00:00:03",
+            // The service's first answer after its restart can take seconds on a busy machine. An answer the platform stopped
+            // waiting for is lost though the copy was made: the retry adds, and counts, 0. A service that is away refuses at once.
+            ["ServiceGateway:LifecycleTimeout"] = "00:00:20",
         });
         await StartServiceAsync();
         await ServicesTestKit.RegisterAsync(_platform, new ServiceRegistration("recommendations", "Recommendations", "/recommendations/v1",
