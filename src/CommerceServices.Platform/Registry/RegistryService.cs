@@ -459,9 +459,15 @@ public sealed partial class RegistryService(
 
         var to = await FindAsync(accountId, toId, tracked: false, cancellationToken);
         var from = await FindAsync(accountId, fromId, tracked: false, cancellationToken);
-        if (from is null || to is null || to.DeletionRequestedAt is not null)
+        // A data space being deleted is closed to copies both ways: its delete may already have run on some services.
+        if (from is null || from.DeletionRequestedAt is not null)
         {
-            return DataSpaceNotFound(from is null ? fromId : toId);
+            return DataSpaceNotFound(fromId);
+        }
+
+        if (to is null || to.DeletionRequestedAt is not null)
+        {
+            return DataSpaceNotFound(toId);
         }
 
         if (to.InstanceId is not null && to.InstanceId != instanceId)
@@ -472,7 +478,21 @@ public sealed partial class RegistryService(
                 $"or release the target (DELETE …/data-spaces/{to.Id}/instance, or `commerce-services data-spaces release`) before copying.");
         }
 
-        var job = await jobs.StartAsync(LifecycleJob.Copy, accountId, to.Id, from.Id, actor, cancellationToken);
+        // The job is recorded with the source locked and checked again, so a delete asked meanwhile either comes first (and
+        // the copy is refused) or sees this job and waits for it: its delete job never misses a copy out of the data space.
+        LifecycleJob job;
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            var source = await FindLockedAsync(accountId, from.Id, cancellationToken);
+            if (source is null || source.DeletionRequestedAt is not null)
+            {
+                return DataSpaceNotFound(fromId);
+            }
+
+            job = await jobs.StartAsync(LifecycleJob.Copy, accountId, to.Id, from.Id, actor, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
         var run = await jobs.RunAsync(job.Id, force: true, cancellationToken);
         return new CopyResult(LifecycleJobs.CopiedOf(run, lifecycles.Registry), run.Id, run.Status);
     }

@@ -26,7 +26,9 @@ public sealed class DataSpaceLifecycleTests : IAsyncLifetime
         _platform = await PlatformProcess.StartAsync(Path.Combine(_folder, "platform"), new Dictionary<string, string?>
         {
             ["ServiceGateway:LifecycleRetryMaxDelay"] = "00:00:01",
-            ["ServiceGateway:LifecycleTimeout"] = "00:00:03",
+            // The service's first answer after its restart can take seconds on a busy machine. An answer the platform stopped
+            // waiting for is lost though the copy was made: the retry adds, and counts, 0. A service that is away refuses at once.
+            ["ServiceGateway:LifecycleTimeout"] = "00:00:20",
         });
         await StartServiceAsync();
         await ServicesTestKit.RegisterAsync(_platform, new ServiceRegistration("recommendations", "Recommendations", "/recommendations/v1",
@@ -120,6 +122,33 @@ public sealed class DataSpaceLifecycleTests : IAsyncLifetime
         using var goneNow = await _platform.Management.GetAsync($"/api/v1/accounts/{_merchant.Account}/data-spaces/{from}");
         Assert.Equal(HttpStatusCode.NotFound, goneNow.StatusCode);
         Assert.Equal("3 order lines of 2 orders", Holding(await HoldingsAsync(to), "recommendations")["description"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ACopyOutOfADataSpaceWhoseDeleteIsUnderWay_IsRefused_AndCopiesNothing()
+    {
+        var from = _merchant.Testing;
+        var to = await ServicesTestKit.DataSpaceAsync(_platform, _merchant.Account, "testing");
+        await FillAsync(from);
+        await _service!.KillAsync();
+
+        // Payment Services deletes at once; the recommendations service is away, so the delete stays under way.
+        using var forced = await _platform.Management.DeleteAsync($"/api/v1/accounts/{_merchant.Account}/data-spaces/{from}?force=true");
+        var deleteJob = (await forced.ReadNodeAsync())["jobId"]!.GetValue<string>();
+        using var copy = await _platform.Management.PostAsJsonAsync($"/api/v1/accounts/{_merchant.Account}/data-spaces/{to}/copy", new { from });
+        await StartServiceAsync();
+        var deleted = await ServicesTestKit.EventuallyAsync(async () => (await JobAsync(deleteJob))["status"]!.GetValue<string>() == "done",
+            TimeSpan.FromSeconds(30));
+        var jobs = (await (await _platform.Management.GetAsync($"/api/v1/accounts/{_merchant.Account}/jobs")).ReadNodeAsync()).AsArray();
+
+        Assert.Equal(HttpStatusCode.Accepted, forced.StatusCode);
+        // Accepted, it would copy after the delete had already run on Payment Services: "0 copied" of data just lost.
+        Assert.Equal(HttpStatusCode.NotFound, copy.StatusCode);
+        Assert.Equal(ProblemCodes.DataSpaceNotFound, await copy.ProblemCodeAsync());
+        Assert.True(deleted, "The delete did not finish once the service was back.");
+        Assert.DoesNotContain(jobs, j => j!["kind"]!.GetValue<string>() == "copy");
+        var held = await HoldingsAsync(to);
+        Assert.Equal((0, 0), (Holding(held, "payments")["items"]!.GetValue<int>(), Holding(held, "recommendations")["items"]!.GetValue<int>()));
     }
 
     private const string LifecycleJobStatusesPending = "pending";

@@ -79,7 +79,8 @@ public sealed partial class LifecycleJobs(
             if (job.Kind == LifecycleJob.Delete)
             {
                 // A service still copying out of this data space (a copy asked for before the delete) copies first:
-                // deleting its data now would lose what the copy was to carry over.
+                // deleting its data now would lose what the copy was to carry over. No copy out of it can be asked once its
+                // delete is (RegistryService.CopyAsync refuses it under the data space's lock), so none is missed here.
                 var copying = await db.Set<LifecycleJobStep>().AsNoTracking()
                     .Where(s => s.Status == LifecycleJobStatuses.Pending && db.Set<LifecycleJob>().Any(j =>
                         j.Id == s.JobId && j.Kind == LifecycleJob.Copy && j.Status == LifecycleJobStatuses.Pending && j.FromDataSpaceId == job.DataSpaceId))
