@@ -76,67 +76,88 @@ fi
 # instrumented tier). The builds are not affected.
 export DOTNET_TC_CallCountingDelayMs=5000 DOTNET_TieredPGO=0
 
-# Side by side from here, in two lanes, so that both cores stay busy: the platform's tests (the longest project; much of
-# it waits on processes and deadlines) in the background, and in the foreground the benchmarks' quick run, the README
-# walkthrough and the other test projects one after the other. Each lane has its own ports, folders and databases.
-log "testing: the platform's tests in the background, the rest beside them"
-test_project() { # project [dotnet test args...]
-  dotnet test "$1" --no-build -nologo -v quiet --logger "trx" --results-directory "$results" "${@:2}"
+# Side by side from here, in two lanes, so that both cores stay busy. The platform's tests (the longest project; much
+# of it waits on processes and deadlines) start at once in the background lane; the foreground lane builds the rest of
+# the solution, then takes the jobs below from the front, and the background lane takes them from the back once the
+# platform's tests are done: each job runs once, in whichever lane is free. Each has its own ports, folders, databases.
+jobs=(benchmarks walkthrough Storefront.BrowserTests Cli.Tests Portal.BrowserTests Connector.Tests Packages.Tests Service.Tests Protocol.Tests)
+steps=$results/steps # per counted step <id>.passed or <id>.failed, per failed test run <project>.run-failed, claims
+mkdir -p "$steps"
+test_args=("$@")
+
+# test_project <project>: dotnet test, its output in <project>.log; the summary line (and the whole log on a failure)
+# printed. The test counts come from the .trx files at the end.
+test_project() {
+  local name=${1##*/} log
+  log=$results/$name.log
+  log "testing $name"
+  if dotnet test "$1" --no-build -nologo -v quiet --logger "trx" --results-directory "$results" "${test_args[@]}" >"$log" 2>&1; then
+    grep -E '^(Passed|Failed)!' "$log"
+  else
+    cat "$log"
+    touch "$steps/$name.run-failed" # its failed tests are counted from its .trx; a run without results fails too
+  fi
 }
-test_project tests/CommerceServices.Platform.Tests "$@" >"$results/platform-tests.log" 2>&1 &
-platform_tests=$!
-trap 'kill -- -"$platform_tests" 2>/dev/null' EXIT # an interrupted run stops the background lane too
 
-log "building the rest of the solution"
-if ! env -u DOTNET_TC_CallCountingDelayMs -u DOTNET_TieredPGO dotnet build CommerceServices.slnx --no-restore -nologo -v quiet -clp:ErrorsOnly; then
-  kill -- -"$platform_tests" 2>/dev/null
-  echo "0 passed, 1 failed"
-  exit 1
-fi
-
-status=0
-passed=0
-failed=0
-# counted <what> <command...>: a step that counts as one test.
+# counted <id> <what> <command...>: a step that counts as one test.
 counted() {
-  local what=$1; shift
+  local id=$1 what=$2; shift 2
   log "running $what"
   if "$@"; then
-    passed=$((passed + 1))
+    touch "$steps/$id.passed"
     log "passed: $what"
   else
-    failed=$((failed + 1))
-    status=1
+    touch "$steps/$id.failed"
     log "FAILED: $what"
     return 1
   fi
 }
-quick_benchmarks() { BENCH_CONFIGURATION=Debug BENCH_BUILT=1 bench/run-all.sh --quick >"$results/bench-quick.log" 2>&1; }
 
-# Every benchmark, briefly: proves each still runs; its figures are not judged. First in this lane: much of it waits
-# (warm-ups, a platform starting), time the platform's tests use.
-counted "every benchmark briefly (bench/run-all.sh --quick)" quick_benchmarks || tail -30 "$results/bench-quick.log" >&2
-# The README walkthrough, run verbatim against a real platform process.
-counted "the README walkthrough (build/run-walkthrough.sh)" build/run-walkthrough.sh
+# Every benchmark, briefly: proves each still runs; its figures are not judged.
+quick_benchmarks() {
+  BENCH_CONFIGURATION=Debug BENCH_BUILT=1 bench/run-all.sh --quick >"$results/bench-quick.log" 2>&1 && return 0
+  tail -30 "$results/bench-quick.log" >&2
+  return 1
+}
 
-for project in Storefront.BrowserTests Cli.Tests Portal.BrowserTests Connector.Tests Packages.Tests Service.Tests Protocol.Tests; do
-  log "testing $project"
-  test_project "tests/CommerceServices.$project" "$@" || status=1
-done
+run_job() {
+  case $1 in
+    benchmarks) counted benchmarks "every benchmark briefly (bench/run-all.sh --quick)" quick_benchmarks ;;
+    walkthrough) counted walkthrough "the README walkthrough (build/run-walkthrough.sh)" build/run-walkthrough.sh ;;
+    *) test_project "tests/CommerceServices.$1" ;;
+  esac
+}
 
-log "waiting for the platform's tests"
-wait "$platform_tests" || status=1
-cat "$results/platform-tests.log"
+# lane <job...>: runs each job no other lane has claimed yet (mkdir is the claim: it succeeds once).
+lane() {
+  local job
+  for job in "$@"; do
+    if mkdir "$steps/claim-$job" 2>/dev/null; then
+      run_job "$job"
+    fi
+  done
+}
 
-for trx in "$results"/*.trx; do
-  [[ -e $trx ]] || continue
-  counters=$(grep -o '<Counters [^>]*>' "$trx")
-  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
-  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
-  e=$(sed -n 's/.* error="\([0-9]*\)".*/\1/p' <<<"$counters")
-  passed=$((passed + ${p:-0}))
-  failed=$((failed + ${f:-0} + ${e:-0}))
-done
+log "testing: the platform's tests in the background, the rest beside them"
+(
+  test_project tests/CommerceServices.Platform.Tests
+  until [[ -e $steps/built ]]; do sleep 2; done
+  mapfile -t reversed < <(printf '%s\n' "${jobs[@]}" | tac)
+  lane "${reversed[@]}"
+) &
+background=$!
+trap 'kill -- -"$background" 2>/dev/null' EXIT # an interrupted run stops the background lane too
+
+log "building the rest of the solution"
+if ! env -u DOTNET_TC_CallCountingDelayMs -u DOTNET_TieredPGO dotnet build CommerceServices.slnx --no-restore -nologo -v quiet -clp:ErrorsOnly; then
+  kill -- -"$background" 2>/dev/null
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+touch "$steps/built"
+lane "${jobs[@]}"
+log "waiting for the background lane"
+wait "$background"
 
 # No process the tests started from this clone's binaries outlives them (a platform, a service or a receiver left
 # running keeps its ports, its CPU and its memory after the run).
@@ -150,7 +171,7 @@ no_process_left() {
   printf '%s\n' "$left" >&2
   return 1
 }
-counted "the check that no test process is left running" no_process_left
+counted no-process-left "the check that no test process is left running" no_process_left
 
 # git status is what it was before the test command ran (no data folder, key, store or package left in the clone).
 git_status_unchanged() {
@@ -161,7 +182,31 @@ git_status_unchanged() {
   diff <(printf '%s\n' "$git_status_before") <(printf '%s\n' "$after") >&2
   return 1
 }
-[[ -z $in_git ]] || counted "the check that git status is unchanged" git_status_unchanged
+[[ -z $in_git ]] || counted git-status "the check that git status is unchanged" git_status_unchanged
+
+status=0
+passed=0
+failed=0
+for trx in "$results"/*.trx; do
+  [[ -e $trx ]] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx")
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  e=$(sed -n 's/.* error="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0} + ${e:-0}))
+done
+shopt -s nullglob
+for step in "$steps"/*.passed "$steps"/*.failed "$steps"/*.run-failed; do
+  case $step in
+    *.passed) passed=$((passed + 1)) ;;
+    *.failed) failed=$((failed + 1)); status=1 ;;
+    *.run-failed) status=1 ;;
+  esac
+done
+for job in "${jobs[@]}"; do
+  [[ -d $steps/claim-$job ]] || status=1 # a lane that stopped early left it undone
+done
 
 if [[ $status -ne 0 && $failed -eq 0 ]]; then
   failed=1 # the runner failed without a failing test (a crash, or no results): still a failure

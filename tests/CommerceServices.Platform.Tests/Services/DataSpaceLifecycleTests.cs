@@ -44,6 +44,14 @@ public sealed class DataSpaceLifecycleTests : IAsyncLifetime
         }
 
         await _platform.DisposeAsync();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: the folder is in the temp directory either way.
+        }
     }
 
     [Fact]
