@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 source bench/lib/results.sh
 source bench/lib/platform.sh
 seconds=${1:-3}; rounds=${2:-6}; workers=${3:-32}; warmup=3
-if [[ $BENCH_QUICK == 1 ]]; then seconds=1; rounds=1; warmup=1; workers=8; fi
+if [[ $BENCH_QUICK == 1 ]]; then seconds=1; rounds=1; warmup=0; workers=8; fi
 root=$BENCH_WORK
 sqlite_pid=
 baseline_pids=()
