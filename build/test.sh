@@ -80,9 +80,10 @@ export DOTNET_TC_CallCountingDelayMs=5000 DOTNET_TieredPGO=0 DOTNET_gcServer=0
 
 # Side by side from here, in two lanes, so that both cores stay busy. The platform's tests (the longest project; much
 # of it waits on processes and deadlines) start at once in the background lane; the foreground lane builds the rest of
-# the solution, then takes the jobs below from the front, and the background lane takes them from the back once the
-# platform's tests are done: each job runs once, in whichever lane is free. Each has its own ports, folders, databases.
-jobs=(benchmarks walkthrough Storefront.BrowserTests Cli.Tests Portal.BrowserTests Connector.Tests Packages.Tests Service.Tests Protocol.Tests)
+# the solution, then takes the jobs below in turn, and the background lane joins in once the platform's tests are done:
+# each job runs once, in whichever lane is free. The longest come first, so the last to finish are short. Each has its
+# own ports, folders and databases.
+jobs=(benchmarks Storefront.BrowserTests Portal.BrowserTests Cli.Tests Connector.Tests walkthrough Packages.Tests Service.Tests Protocol.Tests)
 steps=$results/steps # per counted step <id>.passed or <id>.failed, per failed test run <project>.run-failed, claims
 mkdir -p "$steps"
 test_args=("$@")
@@ -144,8 +145,7 @@ log "testing: the platform's tests in the background, the rest beside them"
 (
   test_project tests/CommerceServices.Platform.Tests
   until [[ -e $steps/built ]]; do sleep 2; done
-  mapfile -t reversed < <(printf '%s\n' "${jobs[@]}" | tac)
-  lane "${reversed[@]}"
+  lane "${jobs[@]}"
 ) &
 background=$!
 trap 'kill -- -"$background" 2>/dev/null' EXIT # an interrupted run stops the background lane too
