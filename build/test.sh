@@ -91,13 +91,13 @@ test_args=("$@")
 # test_project <project>: dotnet test, its output in <project>.log; the summary line (and the whole log on a failure)
 # printed. The test counts come from the .trx files at the end.
 test_project() {
-  local name=${1##*/} log
-  log=$results/$name.log
+  local name=${1##*/} output
+  output=$results/$name.log
   log "testing $name"
-  if dotnet test "$1" --no-build -nologo -v quiet --logger "trx" --results-directory "$results" "${test_args[@]}" >"$log" 2>&1; then
-    grep -E '^(Passed|Failed)!' "$log"
+  if dotnet test "$1" --no-build -nologo -v quiet --logger "trx" --results-directory "$results" "${test_args[@]}" >"$output" 2>&1; then
+    grep -E '^(Passed|Failed)!' "$output"
   else
-    cat "$log"
+    cat "$output"
     touch "$steps/$name.run-failed" # its failed tests are counted from its .trx; a run without results fails too
   fi
 }
