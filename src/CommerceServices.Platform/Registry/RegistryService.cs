@@ -263,7 +263,7 @@ public sealed partial class RegistryService(
 
             db.ChangeTracker.Clear();
             var started = await jobs.StartAsync(LifecycleJob.Delete, accountId, dataSpace.Id, null, actor, cancellationToken);
-            var run = await jobs.RunAsync(started.Id, force: true, cancellationToken);
+            var run = await jobs.RunStartedAsync(started.Id, cancellationToken);
             return new DataSpaceDetails(dataSpace, holdings, run);
         }
 
@@ -274,7 +274,7 @@ public sealed partial class RegistryService(
         var job = pending is null
             ? await jobs.StartAsync(LifecycleJob.Delete, accountId, dataSpace.Id, null, actor, cancellationToken)
             : null;
-        var view = await jobs.RunAsync(pending ?? job!.Id, force: true, cancellationToken);
+        var view = pending is null ? await jobs.RunStartedAsync(job!.Id, cancellationToken) : await jobs.RunAsync(pending, force: true, cancellationToken);
         return new DataSpaceDetails(dataSpace, [], view);
     }
 
@@ -493,7 +493,7 @@ public sealed partial class RegistryService(
             await transaction.CommitAsync(cancellationToken);
         }
 
-        var run = await jobs.RunAsync(job.Id, force: true, cancellationToken);
+        var run = await jobs.RunStartedAsync(job.Id, cancellationToken);
         return new CopyResult(LifecycleJobs.CopiedOf(run, lifecycles.Registry), run.Id, run.Status);
     }
 

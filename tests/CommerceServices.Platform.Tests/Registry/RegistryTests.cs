@@ -2,10 +2,12 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using CommerceServices.Platform.Services.Lifecycle;
 using CommerceServices.Platform.Tests.Gateway;
 using CommerceServices.Protocol;
 using CommerceServices.Protocol.Registry;
 using CommerceServices.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CommerceServices.Platform.Tests.Registry;
 
@@ -342,6 +344,25 @@ public abstract class RegistryTests(PlatformFixture fixture)
         Assert.Equal(HttpStatusCode.OK, emptyDeleted.StatusCode);
         Assert.Equal(HttpStatusCode.OK, forced.StatusCode);
         Assert.Empty((await (await Api.GetAsync($"/api/v1/accounts/{account}/data-spaces")).ReadNodeAsync()).AsArray());
+    }
+
+    [Fact]
+    public async Task AJobJustStarted_IsHeldForItsStarter_SoTheWorkerCannotTakeItAndLeaveTheCallAnsweringPending()
+    {
+        // Seen as a delete answering 202 (pending) for a data space every service had already let go: the worker's poll
+        // took the job between its start and its run, so the call that started it found it held by another.
+        var (account, project) = await AccountAsync(entitled: true);
+        var dataSpace = await DataSpaceIdAsync(await CreateDataSpaceAsync(account, project, "spare", "testing"));
+        await using var scope = Platform.Services.CreateAsyncScope();
+        var jobs = scope.ServiceProvider.GetRequiredService<LifecycleJobs>();
+
+        var started = await jobs.StartAsync(LifecycleJob.Delete, account, dataSpace, null, "test", CancellationToken.None);
+        var dueForTheWorker = await jobs.DueAsync(CancellationToken.None);
+        var run = await jobs.RunStartedAsync(started.Id, CancellationToken.None);
+
+        Assert.DoesNotContain(started.Id, dueForTheWorker);
+        Assert.Equal(LifecycleJobStatuses.Done, run.Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await Api.GetAsync($"/api/v1/accounts/{account}/data-spaces/{dataSpace}")).StatusCode);
     }
 
     [Fact]

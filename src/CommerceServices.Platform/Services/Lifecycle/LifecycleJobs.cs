@@ -19,7 +19,12 @@ public sealed partial class LifecycleJobs(
 {
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
 
-    /// <summary>Records a job with one step per service that keeps data per data space.</summary>
+    /// <summary>
+    /// Records a job with one step per service that keeps data per data space, held by its starter, who runs it at once
+    /// with <see cref="RunStartedAsync"/>. Held, so that <see cref="LifecycleJobWorker"/> cannot take it in between and leave
+    /// the starter's call answering "pending" for a job whose services all answered; a starter that dies lets go when the
+    /// lease ends.
+    /// </summary>
     public async Task<LifecycleJob> StartAsync(string kind, string accountId, string dataSpaceId, string? fromDataSpaceId, string actor,
         CancellationToken cancellationToken)
     {
@@ -35,6 +40,7 @@ public sealed partial class LifecycleJobs(
             Actor = actor,
             CreatedAt = now,
             NextAttemptAt = now,
+            LeasedUntil = now + Lease,
         };
         job.Steps.AddRange(lifecycles.Participants().Select(p => new LifecycleJobStep
         {
@@ -61,14 +67,21 @@ public sealed partial class LifecycleJobs(
     /// Tries every pending step that is due (all of them when <paramref name="force"/>), records what each service answered,
     /// and completes the job when none is left. A job another node holds is left to it; its current state is returned.
     /// </summary>
-    public async Task<LifecycleJobView> RunAsync(string jobId, bool force, CancellationToken cancellationToken)
+    public Task<LifecycleJobView> RunAsync(string jobId, bool force, CancellationToken cancellationToken) =>
+        RunAsync(jobId, force, heldByCaller: false, cancellationToken);
+
+    /// <summary>Runs every step of a job the caller has just started with <see cref="StartAsync"/>, and so holds.</summary>
+    public Task<LifecycleJobView> RunStartedAsync(string jobId, CancellationToken cancellationToken) =>
+        RunAsync(jobId, force: true, heldByCaller: true, cancellationToken);
+
+    private async Task<LifecycleJobView> RunAsync(string jobId, bool force, bool heldByCaller, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var leased = await db.Set<LifecycleJob>()
+        var leased = heldByCaller ? 1 : await db.Set<LifecycleJob>()
             .Where(j => j.Id == jobId && j.Status == LifecycleJobStatuses.Pending && (j.LeasedUntil == null || j.LeasedUntil < now))
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.LeasedUntil, now + Lease), cancellationToken);
         var job = await db.Set<LifecycleJob>().Include(j => j.Steps).FirstAsync(j => j.Id == jobId, cancellationToken);
-        if (leased == 0)
+        if (leased == 0 || job.Status != LifecycleJobStatuses.Pending)
         {
             return ViewOf(job);
         }
