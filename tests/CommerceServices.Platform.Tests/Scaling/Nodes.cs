@@ -4,6 +4,7 @@ using CommerceServices.Platform.Tests.Gateway;
 using CommerceServices.Protocol;
 using CommerceServices.Protocol.Keys;
 using CommerceServices.Testing;
+using CommerceServices.Testing.Keys;
 
 namespace CommerceServices.Platform.Tests.Scaling;
 
@@ -95,15 +96,29 @@ public sealed class Nodes : IAsyncDisposable
         return (await response.ReadNodeAsync())["id"]!.GetValue<string>();
     }
 
+    /// <summary>
+    /// A key pair for the account, made here and registered by its public key, as a merchant may bring one: each pair the
+    /// node made itself would cost it an RSA-2048 generation (0.1 to 1 s of a core), and these tests are about what
+    /// happens to keys across processes, not how they are made. <paramref name="platformMade"/> asks the node to make it.
+    /// </summary>
     public static async Task<TestKey> CreateKeyAsync(PlatformProcess node, string accountId, GatewayEnvironment environment,
-        int? graceSeconds = null)
+        int? graceSeconds = null, bool platformMade = false)
     {
         var path = graceSeconds is null ? $"/api/v1/accounts/{accountId}/keys" : $"/api/v1/accounts/{accountId}/keys/roll";
-        var response = await node.Management.PostAsJsonAsync(path, new { environment = environment.ToName(), graceSeconds });
+        using var own = platformMade ? null : PrimePairRsaKeySource.Shared.Create();
+        var response = await node.Management.PostAsJsonAsync(path,
+            new { environment = environment.ToName(), graceSeconds, publicKey = own is null ? null : RsaPem.ExportPublicKey(own) });
         response.EnsureSuccessStatusCode();
         var body = await response.ReadNodeAsync();
-        var privateKeyPem = body["privateKey"]!.GetValue<string>();
+        var privateKeyPem = own?.ExportPkcs8PrivateKeyPem() ?? body["privateKey"]!.GetValue<string>();
         return new TestKey(body["apiKey"]!.GetValue<string>(), environment, RsaPem.ReadPrivateKey(privateKeyPem).Key!, privateKeyPem);
+    }
+
+    /// <summary>The public half of a new test key pair, for a request that registers one.</summary>
+    public static string NewPublicKey()
+    {
+        using var rsa = PrimePairRsaKeySource.Shared.Create();
+        return RsaPem.ExportPublicKey(rsa);
     }
 
     /// <summary>A signed gateway call to one node, with a token made once per key (as clients reuse them).</summary>
