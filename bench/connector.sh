@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 source bench/lib/results.sh
 source bench/lib/platform.sh
 seconds=${1:-3}; rounds=${2:-8}; workers=${3:-32}; warmup=3; job=short
-if [[ $BENCH_QUICK == 1 ]]; then seconds=1; rounds=1; warmup=1; job=dry; fi
+if [[ $BENCH_QUICK == 1 ]]; then seconds=1; rounds=1; warmup=0; job=dry; fi
 trap bench_cleanup EXIT
 
 bench_build --micro

@@ -26,6 +26,13 @@ if [[ ${BENCH_BUILT:-0} != 1 ]]; then
 fi
 export BENCH_BUILT=1
 
+# One primes file for the run: the scripts that seed key pairs (many-keys, operator-console) take theirs from the same
+# generated keys instead of generating their own.
+if [[ -z ${BENCH_PRIMES:-} ]]; then
+  primes_dir=$(mktemp -d); trap 'rm -rf "$primes_dir"' EXIT
+  export BENCH_PRIMES=$primes_dir/primes.txt
+fi
+
 failed=()
 for bench in gateway proxy connector many-keys payments keygen operator-console webhooks; do
   echo "==> bench/$bench.sh" >&2

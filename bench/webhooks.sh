@@ -12,14 +12,14 @@
 # starts again: the platform's probe notices it and sends everything that waited. The rate is the distinct deliveries
 # over the time from the first to the last arrival after the return.
 #
-#   bench/webhooks.sh [events=10000]         BENCH_QUICK=1: 100 events, to prove it runs
+#   bench/webhooks.sh [events=10000]         BENCH_QUICK=1: 100 events (1-s runs of 8 workers), to prove it runs
 #   BENCH_WEBHOOKS_STORAGE=postgres          one storage only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib/results.sh
 source bench/lib/platform.sh
-events=${1:-10000}
-[[ $BENCH_QUICK == 1 ]] && events=100
+events=${1:-10000}; seconds=2; workers=32
+[[ $BENCH_QUICK == 1 ]] && { events=100; seconds=1; workers=8; }
 root=$BENCH_WORK
 receiver_pid=
 cleanup() {
@@ -28,9 +28,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# sql storage statement -> runs it on the platform's database; prints what it selects
+# sql storage statement -> runs it on the platform's database; prints what it selects. sqlite3 waits for the platform's
+# writes to end (its default is to fail at once with "database is locked").
 sql() {
-  if [[ $1 == sqlite ]]; then sqlite3 "$BENCH_WORK/data/platform.db" "$2"
+  if [[ $1 == sqlite ]]; then sqlite3 -cmd '.timeout 30000' "$BENCH_WORK/data/platform.db" "$2"
   else PGPASSWORD= psql "postgresql://postgres@${BENCH_PG_CONNECTION#*Host=}" -qtAc "$2" 2>/dev/null || psql -h 127.0.0.1 -p "$pg_port" -U postgres -d commerce -qtAc "$2"; fi
 }
 
@@ -57,7 +58,7 @@ run() {
   while (( made < events )); do
     # Each loadtool run is a new instance: the previous one's binding goes first.
     bench_api -X DELETE "$PORTAL/api/v1/accounts/$ACCOUNT/data-spaces/$space/instance" >/dev/null
-    loadtool payments --target "$target" --workers 32 --seconds 2 --rounds 1 --warmup-seconds 0 >>"$BENCH_WORK/payments.log" 2>&1 \
+    loadtool payments --target "$target" --workers "$workers" --seconds "$seconds" --rounds 1 --warmup-seconds 0 >>"$BENCH_WORK/payments.log" 2>&1 \
       || { echo "loadtool payments failed:" >&2; tail -20 "$BENCH_WORK/payments.log" >&2; return 1; }
     made=$(sql "$storage" "SELECT COUNT(*) FROM \"OutboxEvents\" WHERE \"Type\" LIKE 'payment.%'")
   done

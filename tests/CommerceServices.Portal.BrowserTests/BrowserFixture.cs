@@ -6,16 +6,17 @@ using Microsoft.Playwright;
 namespace CommerceServices.Portal.BrowserTests;
 
 /// <summary>
-/// One platform on real ports and one headless Chromium (Debian's, at /usr/bin/chromium; never downloaded) per test
-/// class. Each test gets its own browser context: its own cookies.
+/// One platform on real ports per test class, and headless Chromium (Debian's, at /usr/bin/chromium; never downloaded),
+/// shared with the classes running at the same time (<see cref="SharedChromium"/>). Each test gets its own browser
+/// context: its own cookies.
 /// </summary>
 public sealed class BrowserFixture : IAsyncLifetime
 {
-    private IPlaywright? _playwright;
+    private SharedChromium.Lease? _lease;
 
     public PlatformHost Host { get; private set; } = null!;
 
-    public IBrowser Browser { get; private set; } = null!;
+    public IBrowser Browser => _lease!.Browser;
 
     /// <summary>Headers and CSP violations of every page any test of the class opens; each test ends by asserting it clean.</summary>
     public PageChecks Checks { get; } = new();
@@ -23,23 +24,16 @@ public sealed class BrowserFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Host = await PlatformHost.StartAsync();
-        _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = DebianChromium.ExecutablePath,
-            Headless = true,
-            Args = DebianChromium.Args,
-        });
+        _lease = await SharedChromium.AcquireAsync();
     }
 
     public async Task DisposeAsync()
     {
-        if (Browser is not null)
+        if (_lease is not null)
         {
-            await Browser.DisposeAsync();
+            await _lease.DisposeAsync();
         }
 
-        _playwright?.Dispose();
         if (Host is not null)
         {
             await Host.DisposeAsync();
@@ -48,7 +42,7 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public async Task<IPage> NewPageAsync(int width = 1280)
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        var context = await _lease!.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = Host.PortalUrl.AbsoluteUri,
             ViewportSize = new ViewportSize { Width = width, Height = 900 },

@@ -11,14 +11,15 @@ using Microsoft.Playwright;
 
 namespace CommerceServices.Portal.BrowserTests;
 
-/// <summary>A platform whose traffic counts are written every 200 ms, so a chart shows calls a test has just made.</summary>
+/// <summary>
+/// A platform whose traffic counts are written every 200 ms, so a chart shows calls a test has just made; the browser is
+/// shared with the classes running at the same time (<see cref="SharedChromium"/>).
+/// </summary>
 public sealed class ConsoleFixture : IAsyncLifetime
 {
-    private IPlaywright? _playwright;
+    private SharedChromium.Lease? _lease;
 
     public PlatformHost Host { get; private set; } = null!;
-
-    public IBrowser Browser { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
@@ -27,21 +28,16 @@ public sealed class ConsoleFixture : IAsyncLifetime
             ["Traffic:FlushInterval"] = "00:00:00.2",
             ["FailureThrottle:Burst"] = "1000",
         });
-        _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = DebianChromium.ExecutablePath, Headless = true, Args = DebianChromium.Args,
-        });
+        _lease = await SharedChromium.AcquireAsync();
     }
 
     public async Task DisposeAsync()
     {
-        if (Browser is not null)
+        if (_lease is not null)
         {
-            await Browser.DisposeAsync();
+            await _lease.DisposeAsync();
         }
 
-        _playwright?.Dispose();
         if (Host is not null)
         {
             await Host.DisposeAsync();
@@ -50,7 +46,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
 
     public async Task<IPage> NewPageAsync()
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        var context = await _lease!.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = Host.PortalUrl.AbsoluteUri, ViewportSize = new ViewportSize { Width = 1280, Height = 900 }, AcceptDownloads = true,
         });

@@ -189,20 +189,28 @@ internal static class SeedKeysCommand
     /// <summary>One prime, and the RSA key it came from (two primes of one key would give that key's own modulus).</summary>
     private sealed record Prime(BigInteger Value, int Source);
 
+    /// <summary>
+    /// The primes in <paramref name="file"/>, topped up with new keys' primes when they make fewer than
+    /// <paramref name="count"/> moduli (the benchmarks share one file per run, so each key is generated once).
+    /// </summary>
     private static async Task<List<Prime>> LoadOrGeneratePrimesAsync(int count, FileInfo? file, CancellationToken cancellationToken)
     {
+        var stored = new List<Prime>();
         if (file is { Exists: true })
         {
-            var stored = (await File.ReadAllLinesAsync(file.FullName, cancellationToken)).Select(line => line.Split(' '))
+            stored = (await File.ReadAllLinesAsync(file.FullName, cancellationToken)).Select(line => line.Split(' '))
                 .Select(f => new Prime(BigInteger.Parse(f[1], System.Globalization.NumberStyles.HexNumber), int.Parse(f[0], System.Globalization.CultureInfo.InvariantCulture)))
                 .ToList();
-            if (PairsOf(stored.Select(p => p.Source).Distinct().Count()) >= count)
-            {
-                return stored;
-            }
         }
 
-        var primes = GeneratePrimes(count);
+        var sources = stored.Select(p => p.Source).Distinct().Count();
+        if (PairsOf(sources) >= count)
+        {
+            return stored;
+        }
+
+        var firstSource = stored.Count == 0 ? 0 : stored.Max(p => p.Source) + 1;
+        var primes = stored.Concat(GeneratePrimes(count, sources, firstSource)).ToList();
         if (file is not null)
         {
             // Leading 0 keeps the hex positive when parsed back.
@@ -215,22 +223,26 @@ internal static class SeedKeysCommand
     /// <summary>k keys give 2k primes and 2k(2k-1)/2 - k pairs of primes of different keys.</summary>
     private static long PairsOf(int keys) => 2L * keys * (2 * keys - 1) / 2 - keys;
 
-    /// <summary>Enough 1024-bit primes, from RSA-2048 keys generated on every core, for <paramref name="count"/> moduli.</summary>
-    private static List<Prime> GeneratePrimes(int count)
+    /// <summary>
+    /// 1024-bit primes from RSA-2048 keys generated on every core: enough that with the <paramref name="had"/> keys already
+    /// there they make <paramref name="count"/> moduli. Sources are numbered from <paramref name="firstSource"/>.
+    /// </summary>
+    private static List<Prime> GeneratePrimes(int count, int had, int firstSource)
     {
-        var keys = 1;
+        var keys = had + 1;
         while (PairsOf(keys) < count)
         {
             keys++;
         }
 
+        keys -= had;
         var primes = new Prime[keys * 2];
         Parallel.For(0, keys, k =>
         {
             using var rsa = RSA.Create(2048);
             var (p, q) = PrimePairs.PrimesOf(rsa);
-            primes[2 * k] = new Prime(p, k);
-            primes[2 * k + 1] = new Prime(q, k);
+            primes[2 * k] = new Prime(p, firstSource + k);
+            primes[2 * k + 1] = new Prime(q, firstSource + k);
         });
 
         // A prime p with gcd(e, p - 1) != 1 cannot be part of a key with e = 65537 (RSA key generation avoids them already).

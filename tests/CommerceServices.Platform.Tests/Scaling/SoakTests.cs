@@ -24,7 +24,7 @@ public sealed class SoakTests(ITestOutputHelper output)
         start.ArgumentList.Add("bench/soak.sh");
         start.ArgumentList.Add("60");
         start.Environment["PLATFORM_DLL"] = dll;
-        start.Environment["SOAK_PAUSE"] = "0.2";
+        start.Environment["SOAK_PAUSE"] = "0.5";
         start.Environment["CLUSTER_DIR"] = Path.Combine(Directory.CreateTempSubdirectory("cs-soak-").FullName, "cluster");
 
         using var soak = Process.Start(start)!;
