@@ -228,9 +228,18 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
 
         await receiver.RestartAsync();
         var back = System.Diagnostics.Stopwatch.StartNew();
+        var backAt = DateTimeOffset.UtcNow.ToString("O");
         var received = await receiver.WaitForAsync(r => r.Select(x => x.Id).Distinct().Count() == 5 + WhileDown, Patience, "every event after the return");
-        Assert.True(back.Elapsed < TimeSpan.FromSeconds(20), $"took {back.Elapsed.TotalSeconds:0.0} s after the receiver came back (retries were 60 s away)\n" +
-            string.Join('\n', _host.Logs.Lines.Where(l => l.Contains("Webhooks", StringComparison.Ordinal)).TakeLast(20)));
+        if (back.Elapsed >= TimeSpan.FromSeconds(20))
+        {
+            // What each attempt since the return met, to tell a missed release from a receiver that failed again.
+            var attempts = (await GetAsync(_host.Management, $"{path}/attempts?limit=500")).AsArray().Take(60)
+                .Select(a => $"{a!["at"]} {a["durationMs"]} ms: {a["statusCode"]} {a.Text("error")} {a.Text("deliveryState")} next {a["nextAttemptAt"]}");
+            Assert.Fail($"took {back.Elapsed.TotalSeconds:0.0} s after the receiver came back (retries were 60 s away)\n" +
+                string.Join('\n', _host.Logs.Lines.Where(l => l.Contains("Webhooks", StringComparison.Ordinal)).TakeLast(20)) +
+                $"\nthe receiver came back at {backAt}; the last 60 attempts:\n" + string.Join('\n', attempts));
+        }
+
         Assert.All(received, r => Assert.Equal(0, r.VerifiedWith));
         await EventuallyAsync(() => GetAsync(_host.Management, path), e => e.Text("status") == "enabled", Patience, "the endpoint to be healthy again");
     }
