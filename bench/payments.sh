@@ -98,10 +98,13 @@ pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 next_xid() { bench_as_postgres "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -d commerce -Atc 'SELECT txid_snapshot_xmax(txid_current_snapshot())'; }
 # Each loadtool run is a new instance of the connector: the data space is released after each, as a shop moving would.
 release_space() { bench_api -X DELETE "$postgres_portal/api/v1/accounts/$postgres_account/data-spaces/$(cut -d, -f5 <<<"$postgres_target")/instance" >/dev/null; }
-dotnet "$BENCH_LOADTOOL_DLL" payments --target "$postgres_target" --workers 8 --seconds 1 --rounds 1 --warmup-seconds 1 >/dev/null
-release_space
+probe_seconds=2; [[ $BENCH_QUICK == 1 ]] && probe_seconds=1
+if [[ $BENCH_QUICK != 1 ]]; then
+  dotnet "$BENCH_LOADTOOL_DLL" payments --target "$postgres_target" --workers 8 --seconds 1 --rounds 1 --warmup-seconds 1 >/dev/null
+  release_space
+fi
 xid_before=$(next_xid)
-dotnet "$BENCH_LOADTOOL_DLL" payments --target "$postgres_target" --workers 8 --seconds 2 --rounds 1 --warmup-seconds 0 >"$root/commits.jsonl"
+dotnet "$BENCH_LOADTOOL_DLL" payments --target "$postgres_target" --workers 8 --seconds "$probe_seconds" --rounds 1 --warmup-seconds 0 >"$root/commits.jsonl"
 xid_after=$(next_xid)
 release_space
 commits_per_pair=$(python3 -c "import json; r=json.loads(open('$root/commits.jsonl').readlines()[-1]); print(f'{($xid_after - $xid_before) / r[\"calls\"]:.2f}')")
