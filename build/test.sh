@@ -88,18 +88,34 @@ steps=$results/steps # per counted step <id>.passed or <id>.failed, per failed t
 mkdir -p "$steps"
 test_args=("$@")
 
-# test_project <project>: dotnet test, its output in <project>.log; the summary line (and the whole log on a failure)
-# printed. The test counts come from the .trx files at the end.
+# test_project <project>: dotnet test, its output in <project>.log and its results in <project>.trx; the summary line
+# printed, and on a failure the whole log and each failed test's message. The test counts come from the .trx files.
 test_project() {
   local name=${1##*/} output
   output=$results/$name.log
   log "testing $name"
-  if dotnet test "$1" --no-build -nologo -v quiet --logger "trx" --results-directory "$results" "${test_args[@]}" >"$output" 2>&1; then
+  if dotnet test "$1" --no-build -nologo -v quiet --logger "trx;LogFileName=$name.trx" --results-directory "$results" "${test_args[@]}" >"$output" 2>&1; then
     grep -E '^(Passed|Failed)!' "$output"
   else
     cat "$output"
+    failed_tests "$results/$name.trx"
     touch "$steps/$name.run-failed" # its failed tests are counted from its .trx; a run without results fails too
   fi
+}
+
+# failed_tests <trx>: each failed test with its message and the top of its stack trace (quiet logs show only names).
+failed_tests() {
+  [[ -e $1 ]] || return 0
+  python3 - "$1" <<'PY' >&2
+import sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+for result in ET.parse(sys.argv[1]).getroot().iterfind(".//t:UnitTestResult[@outcome='Failed']", ns):
+    print(f"--- FAILED {result.get('testName')} ({result.get('duration')})")
+    for part, limit in (("Message", 60), ("StackTrace", 12)):
+        node = result.find(f".//t:ErrorInfo/t:{part}", ns)
+        if node is not None and node.text:
+            print("\n".join(node.text.strip().splitlines()[:limit]))
+PY
 }
 
 # counted <id> <what> <command...>: a step that counts as one test.
