@@ -73,6 +73,7 @@ public sealed class TokenBucketTable
                 {
                     bucket.Tokens = available - 1;
                     bucket.UpdatedAt = now;
+                    bucket.Changes++;
                     retryAfter = TimeSpan.Zero;
                     return true;
                 }
@@ -134,6 +135,7 @@ public sealed class TokenBucketTable
                 var now = _time.GetTimestamp();
                 bucket.Tokens = Math.Clamp(Available(bucket, now) + tokens, 0, _burst);
                 bucket.UpdatedAt = now;
+                bucket.Changes++;
                 return;
             }
         }
@@ -180,8 +182,10 @@ public sealed class TokenBucketTable
     private Bucket OverflowOf(string key) => _overflow[(uint)key.GetHashCode() % (uint)_overflow.Length];
 
     /// <summary>
-    /// Drops the fullest buckets until a tenth of the capacity is free, never one with less than one token. One thread
-    /// at a time; the others go on (a request that finds no room meanwhile uses an overflow bucket).
+    /// Drops the fullest buckets until a tenth of the capacity is free, never one with less than one token, nor one spent
+    /// from since the sweep looked at it (it was picked as full, and is being drained now: dropping it would give its key a
+    /// full bucket again). One thread at a time; the others go on (a request that finds no room meanwhile uses an
+    /// overflow bucket).
     /// </summary>
     private void Sweep()
     {
@@ -193,24 +197,26 @@ public sealed class TokenBucketTable
         try
         {
             var now = _time.GetTimestamp();
-            var levels = new List<(double Level, string Key, Bucket Bucket)>(Count);
+            var levels = new List<(double Level, long Changes, string Key, Bucket Bucket)>(Count);
             foreach (var (key, bucket) in _buckets)
             {
                 double level;
+                long changes;
                 lock (bucket)
                 {
                     level = Available(bucket, now);
+                    changes = bucket.Changes;
                 }
 
                 if (level >= 1)
                 {
-                    levels.Add((level, key, bucket));
+                    levels.Add((level, changes, key, bucket));
                 }
             }
 
             levels.Sort((a, b) => b.Level.CompareTo(a.Level));
             var toFree = Count - (int)(_capacity * (1 - SweepShare));
-            foreach (var (_, key, bucket) in levels)
+            foreach (var (_, changes, key, bucket) in levels)
             {
                 if (toFree <= 0)
                 {
@@ -219,8 +225,8 @@ public sealed class TokenBucketTable
 
                 lock (bucket)
                 {
-                    // Spent meanwhile down to nothing: a source being refused now stays.
-                    if (Available(bucket, _time.GetTimestamp()) < 1 || !_buckets.TryRemove(new KeyValuePair<string, Bucket>(key, bucket)))
+                    // Spent from meanwhile: a source in use now stays, whatever it has left.
+                    if (bucket.Changes != changes || !_buckets.TryRemove(new KeyValuePair<string, Bucket>(key, bucket)))
                     {
                         continue;
                     }
@@ -243,6 +249,9 @@ public sealed class TokenBucketTable
         public double Tokens = tokens;
 
         public long UpdatedAt = updatedAt;
+
+        /// <summary>Takes, spends and returns so far: how a sweep tells that a bucket was used after it looked.</summary>
+        public long Changes;
 
         /// <summary>Swept out of the table: whoever still holds it looks the key up again.</summary>
         public bool Removed;
