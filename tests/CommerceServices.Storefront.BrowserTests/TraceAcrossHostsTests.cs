@@ -218,7 +218,8 @@ public sealed partial class TraceAcrossHostsTests
         }
 
         throw new Xunit.Sdk.XunitException($"No matching ancestor of {span.DisplayName} in the trace:\n" +
-                                           string.Join('\n', all.Values.OrderBy(s => s.StartTimeUtc).Select(s => $"{s.Source.Name} {s.Kind} {s.DisplayName} {s.SpanId} <- {s.ParentSpanId}")));
+                                           string.Join('\n', all.Values.OrderBy(s => s.StartTimeUtc).Select(s => $"{s.Source.Name} {s.Kind} {s.DisplayName} {s.SpanId} <- {s.ParentSpanId} " +
+                                               $"(ended: {s.IsStopped}; server.port: {s.GetTagItem("server.port") ?? "none"})")));
     }
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
