@@ -9,11 +9,13 @@ namespace CommerceServices.Platform.Hosting;
 /// computed when a bucket is touched, and touching one allocates nothing. The gateway's per-key rate limit, the failure
 /// throttle and the key generation allowance are three tables of this one kind.
 /// <para>
-/// Bounded, without forgiving anyone: at most <c>capacity</c> buckets are kept. Past it, the fullest buckets go first — a
-/// full bucket forgives nothing when dropped, since a new one starts full too — and a bucket with less than one token
-/// (a source being refused right now) is never dropped. Should every bucket be that empty when a new key comes, which
-/// a flood of throttled sources would need, the new key shares one of a few overflow buckets, picked by a hash of the
-/// key that changes with every process: memory stays bounded, and no throttled source is let off.
+/// Bounded, without forgiving anyone: at most <c>capacity</c> buckets are kept. Past it, the fullest buckets go first (the
+/// newest among equals) — a full bucket forgives nothing when dropped, since a new one starts full too — and neither a
+/// bucket with less than one token (a source being refused right now) nor one spent from while the sweep ran is
+/// dropped. Should every bucket be that empty when a new key comes, which a flood of throttled sources would need, the
+/// new key shares one of a few overflow buckets, picked by a hash of the key that changes with every process, and a
+/// bucket of its own made later starts with what that overflow bucket has: memory stays bounded, and no throttled
+/// source is let off.
 /// </para>
 /// <para>
 /// The size is kept in a counter of its own: <see cref="ConcurrentDictionary{TKey,TValue}.Count"/> takes every lock
@@ -32,6 +34,7 @@ public sealed class TokenBucketTable
     private readonly int _capacity;
     private readonly TimeProvider _time;
     private int _count;
+    private long _made;
     private int _sweeping;
     private volatile bool _overflowUsed;
 
@@ -48,7 +51,7 @@ public sealed class TokenBucketTable
         _capacity = capacity;
         _time = time;
         var now = time.GetTimestamp();
-        _overflow = Enumerable.Range(0, Math.Clamp(capacity / 100, 16, 1024)).Select(_ => new Bucket(burst, now)).ToArray();
+        _overflow = Enumerable.Range(0, Math.Clamp(capacity / 100, 16, 1024)).Select(_ => new Bucket(burst, now, 0)).ToArray();
     }
 
     /// <summary>Buckets kept (besides the overflow buckets); never more than the capacity.</summary>
@@ -157,7 +160,7 @@ public sealed class TokenBucketTable
         {
             if (Interlocked.Increment(ref _count) <= _capacity)
             {
-                var made = new Bucket(_burst, _time.GetTimestamp());
+                var made = new Bucket(StartingTokens(key), _time.GetTimestamp(), Interlocked.Increment(ref _made));
                 var kept = _buckets.GetOrAdd(key, made);
                 if (!ReferenceEquals(kept, made))
                 {
@@ -180,6 +183,24 @@ public sealed class TokenBucketTable
     }
 
     private Bucket OverflowOf(string key) => _overflow[(uint)key.GetHashCode() % (uint)_overflow.Length];
+
+    /// <summary>
+    /// A new bucket starts full, or, once overflow buckets have been used, with what the key's overflow bucket has: a key
+    /// that took from it while the table was full does not start over with a full bucket of its own.
+    /// </summary>
+    private double StartingTokens(string key)
+    {
+        if (!_overflowUsed)
+        {
+            return _burst;
+        }
+
+        var overflow = OverflowOf(key);
+        lock (overflow)
+        {
+            return Available(overflow, _time.GetTimestamp());
+        }
+    }
 
     /// <summary>
     /// Drops the fullest buckets until a tenth of the capacity is free, never one with less than one token, nor one spent
@@ -214,7 +235,9 @@ public sealed class TokenBucketTable
                 }
             }
 
-            levels.Sort((a, b) => b.Level.CompareTo(a.Level));
+            // The fullest first; among equals the newest, so that a key in use for long is not the one dropped when a
+            // flood of new keys holds as much as it does.
+            levels.Sort((a, b) => b.Level != a.Level ? b.Level.CompareTo(a.Level) : b.Bucket.Made.CompareTo(a.Bucket.Made));
             var toFree = Count - (int)(_capacity * (1 - SweepShare));
             foreach (var (_, changes, key, bucket) in levels)
             {
@@ -244,11 +267,14 @@ public sealed class TokenBucketTable
         }
     }
 
-    private sealed class Bucket(double tokens, long updatedAt)
+    private sealed class Bucket(double tokens, long updatedAt, long made)
     {
         public double Tokens = tokens;
 
         public long UpdatedAt = updatedAt;
+
+        /// <summary>Order of making: a later bucket has a larger number.</summary>
+        public readonly long Made = made;
 
         /// <summary>Takes, spends and returns so far: how a sweep tells that a bucket was used after it looked.</summary>
         public long Changes;
