@@ -136,7 +136,9 @@ public sealed partial class TraceAcrossHostsTests
             Assert.Equal(HttpStatusCode.OK, product.StatusCode);
         }
 
-        var page = await shopSpans.WaitForAsync(s => s.Kind == ActivityKind.Server && s.DisplayName == "GET /products/{id}");
+        // This shop's own listener: the other browser tests' shops in this process show product pages too.
+        var page = await shopSpans.WaitForAsync(s => s.Kind == ActivityKind.Server && s.DisplayName == "GET /products/{id}"
+                                                     && Port(s) == shop.Url.Port);
         var trace = page.TraceId;
         var all = platformSpans.Of(trace).Concat(shopSpans.Of(trace)).DistinctBy(s => s.SpanId).ToDictionary(s => s.SpanId);
 
@@ -225,7 +227,10 @@ public sealed partial class TraceAcrossHostsTests
     [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
     private static partial Regex FormToken();
 
-    /// <summary>What one host's tracer provider exported.</summary>
+    /// <summary>
+    /// What one host's tracer provider exported: its own spans, and those of every other host of this test process (its
+    /// activity listener hears them all), so a span is picked by its listener's port or its trace.
+    /// </summary>
     private sealed class Spans
     {
         private readonly List<Activity> _list = [];
