@@ -98,8 +98,9 @@ pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 next_xid() { bench_as_postgres "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -d commerce -Atc 'SELECT txid_snapshot_xmax(txid_current_snapshot())'; }
 # Each loadtool run is a new instance of the connector: the data space is released after each, as a shop moving would.
 release_space() { bench_api -X DELETE "$postgres_portal/api/v1/accounts/$postgres_account/data-spaces/$(cut -d, -f5 <<<"$postgres_target")/instance" >/dev/null; }
-probe_seconds=2; [[ $BENCH_QUICK == 1 ]] && probe_seconds=1
+probe_seconds=1
 if [[ $BENCH_QUICK != 1 ]]; then
+  probe_seconds=2
   dotnet "$BENCH_LOADTOOL_DLL" payments --target "$postgres_target" --workers 8 --seconds 1 --rounds 1 --warmup-seconds 1 >/dev/null
   release_space
 fi

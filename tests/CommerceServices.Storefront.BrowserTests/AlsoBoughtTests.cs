@@ -112,10 +112,7 @@ public sealed class AlsoBoughtTests(Chromium chromium) : IClassFixture<Chromium>
         (await platform.Management.PutAsync($"api/v1/accounts/{merchant.AccountId}/entitlements/recommendations", null)).EnsureSuccessStatusCode();
         var (apiKey, privateKey) = await merchant.NewKeyAsync("sandbox");
         var dataSpace = await merchant.NewDataSpaceAsync("testing", "storefront");
-        var page = await chromium.NewPageAsync(shop.Url);
-        await Pages.SignInAsync(page);
-        await Pages.EnterKeysAsync(page, "sandbox", apiKey, privateKey);
-        await Pages.ChooseDataSpaceAsync(page, dataSpace);
+        var page = await Pages.ConnectAsync(chromium, shop.Url, apiKey, privateKey, dataSpace);
         return (merchant, dataSpace, page);
     }
 }

@@ -58,10 +58,7 @@ public sealed class ConnectorRefusalTests(Chromium chromium) : IClassFixture<Chr
         var merchant = await Merchant.CreateAsync(platform);
         var (apiKey, privateKey) = await merchant.NewKeyAsync("sandbox");
         var dataSpace = await merchant.NewDataSpaceAsync("testing", "revoked");
-        var page = await chromium.NewPageAsync(shop.Url);
-        await Pages.SignInAsync(page);
-        await Pages.EnterKeysAsync(page, "sandbox", apiKey, privateKey);
-        await Pages.ChooseDataSpaceAsync(page, dataSpace);
+        var page = await Pages.ConnectAsync(chromium, shop.Url, apiKey, privateKey, dataSpace);
         Assert.Equal("Verified", await Pages.StatusAsync(page));
 
         await merchant.RevokeKeyAsync(apiKey);
@@ -81,10 +78,7 @@ public sealed class ConnectorRefusalTests(Chromium chromium) : IClassFixture<Chr
         var merchant = await Merchant.CreateAsync(platform);
         var (apiKey, privateKey) = await merchant.NewKeyAsync("sandbox");
         var dataSpace = await merchant.NewDataSpaceAsync("testing", "stopped");
-        var page = await chromium.NewPageAsync(shop.Url);
-        await Pages.SignInAsync(page);
-        await Pages.EnterKeysAsync(page, "sandbox", apiKey, privateKey);
-        await Pages.ChooseDataSpaceAsync(page, dataSpace);
+        var page = await Pages.ConnectAsync(chromium, shop.Url, apiKey, privateKey, dataSpace);
         Assert.Equal("Verified", await Pages.StatusAsync(page));
 
         await platform.DisposeAsync();
@@ -108,10 +102,7 @@ public sealed class ConnectorRefusalTests(Chromium chromium) : IClassFixture<Chr
         var merchant = await Merchant.CreateAsync(platform);
         var (apiKey, privateKey) = await merchant.NewKeyAsync("sandbox");
         var dataSpace = await merchant.NewDataSpaceAsync("testing", "first-shop");
-        var page = await chromium.NewPageAsync(first.Url);
-        await Pages.SignInAsync(page);
-        await Pages.EnterKeysAsync(page, "sandbox", apiKey, privateKey);
-        await Pages.ChooseDataSpaceAsync(page, dataSpace);
+        var page = await Pages.ConnectAsync(chromium, first.Url, apiKey, privateKey, dataSpace);
         Assert.Equal("Verified", await Pages.StatusAsync(page));
 
         var other = await chromium.NewPageAsync(second.Url);

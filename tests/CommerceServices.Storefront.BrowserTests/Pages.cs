@@ -38,6 +38,19 @@ public static partial class Pages
         await page.GetByRole(AriaRole.Button, new() { Name = "Save and verify" }).ClickAsync();
     }
 
+    /// <summary>
+    /// A new page of the shop, signed in to its admin, with the sandbox key pair entered and the data space chosen and
+    /// saved: a merchant connecting the shop.
+    /// </summary>
+    public static async Task<IPage> ConnectAsync(Chromium chromium, Uri shopUrl, string apiKey, string privateKey, string dataSpace)
+    {
+        var page = await chromium.NewPageAsync(shopUrl);
+        await SignInAsync(page);
+        await EnterKeysAsync(page, "sandbox", apiKey, privateKey);
+        await ChooseDataSpaceAsync(page, dataSpace);
+        return page;
+    }
+
     public static async Task ChooseDataSpaceAsync(IPage page, string dataSpaceId)
     {
         await page.GetByLabel("Project and data space").SelectOptionAsync(dataSpaceId);

@@ -93,10 +93,7 @@ public sealed class StorefrontJourneyTests(Chromium chromium) : IClassFixture<Ch
         var merchant = await Merchant.CreateAsync(platform);
         var (apiKey, privateKey) = await merchant.NewKeyAsync("sandbox");
         var dataSpace = await merchant.NewDataSpaceAsync("testing", "declines");
-        var page = await chromium.NewPageAsync(shop.Url);
-        await Pages.SignInAsync(page);
-        await Pages.EnterKeysAsync(page, "sandbox", apiKey, privateKey);
-        await Pages.ChooseDataSpaceAsync(page, dataSpace);
+        var page = await Pages.ConnectAsync(chromium, shop.Url, apiKey, privateKey, dataSpace);
         Assert.Equal("Verified", await Pages.StatusAsync(page));
 
         await Pages.CheckoutAsync(page, Pages.DeclinedCard);

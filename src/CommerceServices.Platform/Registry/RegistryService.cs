@@ -271,10 +271,9 @@ public sealed partial class RegistryService(
         var pending = await db.Set<LifecycleJob>().AsNoTracking()
             .Where(j => j.DataSpaceId == dataSpace.Id && j.Kind == LifecycleJob.Delete && j.Status == LifecycleJobStatuses.Pending)
             .Select(j => j.Id).FirstOrDefaultAsync(cancellationToken);
-        var job = pending is null
-            ? await jobs.StartAsync(LifecycleJob.Delete, accountId, dataSpace.Id, null, actor, cancellationToken)
-            : null;
-        var view = pending is null ? await jobs.RunStartedAsync(job!.Id, cancellationToken) : await jobs.RunAsync(pending, force: true, cancellationToken);
+        var view = pending is null
+            ? await jobs.RunStartedAsync((await jobs.StartAsync(LifecycleJob.Delete, accountId, dataSpace.Id, null, actor, cancellationToken)).Id, cancellationToken)
+            : await jobs.RunAsync(pending, force: true, cancellationToken);
         return new DataSpaceDetails(dataSpace, [], view);
     }
 
